@@ -1,0 +1,34 @@
+"""dfexplore: explore deepfake video datasets in the DFDC layout.
+
+Data flows one way through the submodules::
+
+    dataset -> video -> faces -> similarity -> classify -> analysis
+
+with :mod:`dfexplore.plots`, :mod:`dfexplore.animation` and
+:mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
+not import TensorFlow (only the MTCNN detector and the TensorFlow SSIM backend
+do, on first use).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {
+    "analysis", "animation", "classify", "config", "dataset", "errors", "faces",
+    "plots", "sample", "similarity", "video", "widgets",
+}
+
+__all__ = sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
