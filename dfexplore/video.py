@@ -254,7 +254,8 @@ def write_video(path, frames: Iterable[np.ndarray], fps: float, codec: str = "mp
         Frame rate written into the container.
     codec : str
         FourCC.  ``"mp4v"`` (MPEG-4 part 2) is written by every OpenCV build;
-        H.264 usually is not.
+        H.264 usually is not.  OpenCV's writer rounds an odd width or height
+        down to even with every codec (the last column or row is lost).
 
     Returns
     -------

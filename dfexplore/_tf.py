@@ -1,0 +1,76 @@
+"""Importing TensorFlow the way dfexplore wants it, only when it is needed.
+
+TensorFlow costs seconds and hundreds of MB to import, so no module imports it
+at import time; code that needs it calls :func:`tensorflow` instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import sys
+
+__all__ = ["tensorflow", "gpu_available", "nvidia_device_present"]
+
+
+def _set_defaults() -> None:
+    # oneDNN makes tf.image.ssim and MTCNN several times faster on CPUs; the
+    # user's own setting wins.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+    # Keep TensorFlow's C++ INFO/WARNING lines (CUDA probing, oneDNN notices)
+    # out of notebooks and command-line output; errors still show.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@functools.lru_cache(maxsize=None)
+def tensorflow():
+    """Import and return the ``tensorflow`` module, configured for dfexplore.
+
+    Sets ``TF_ENABLE_ONEDNN_OPTS=1`` and ``TF_CPP_MIN_LOG_LEVEL=2`` unless the
+    user set them, enables memory growth on GPUs (so TensorFlow does not grab
+    all GPU memory), and silences Python-side TensorFlow logging below errors.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        With the install hint, when TensorFlow is not installed.
+    """
+    if "tensorflow" not in sys.modules:
+        _set_defaults()
+    try:
+        import tensorflow as tf
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+        raise ModuleNotFoundError(
+            "dfexplore needs TensorFlow for the MTCNN detector and the 'tensorflow' SSIM backend: "
+            "pip install tensorflow"
+        ) from exc
+    tf.get_logger().setLevel("ERROR")
+    try:
+        for gpu in tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.set_memory_growth(gpu, True)
+    except RuntimeError:  # already initialised by the user: leave it as it is
+        pass
+    return tf
+
+
+def nvidia_device_present() -> bool:
+    """Whether this machine shows an NVIDIA GPU to processes, without importing TensorFlow."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return bool(glob.glob("/dev/nvidia[0-9]*") or glob.glob("/proc/driver/nvidia/gpus/*"))
+
+
+@functools.lru_cache(maxsize=None)
+def gpu_available() -> bool:
+    """Whether TensorFlow can use a GPU here.
+
+    Cheap on machines without an NVIDIA device (TensorFlow is not imported);
+    otherwise imports TensorFlow and asks it.
+    """
+    if not nvidia_device_present():
+        return False
+    try:
+        return bool(tensorflow().config.list_physical_devices("GPU"))
+    except Exception:  # a broken CUDA install must not break the CPU path
+        return False

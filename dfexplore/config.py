@@ -1,0 +1,70 @@
+"""Where the data is: one setting, the ``DFEXPLORE_DATA`` environment variable.
+
+``DFEXPLORE_DATA`` names a DFDC-layout folder (videos + ``metadata.json``).
+When it is unset, dfexplore uses its embedded sample dataset: synthetic clips
+generated on first use (see :mod:`dfexplore.sample`) into a per-user cache
+folder (``DFEXPLORE_CACHE``, default the platform's user cache directory).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import DatasetError
+
+__all__ = ["DATA_ENV", "CACHE_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir"]
+
+DATA_ENV = "DFEXPLORE_DATA"
+CACHE_ENV = "DFEXPLORE_CACHE"
+#: Bumped whenever the generated sample changes, so old caches are not reused.
+SAMPLE_VERSION = 1
+
+
+def cache_dir() -> Path:
+    """The per-user cache folder: ``$DFEXPLORE_CACHE`` or the platform's user cache dir."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("dfexplore", appauthor=False))
+
+
+def sample_dir() -> Path:
+    """Folder of the embedded sample dataset (it may not be generated yet)."""
+    return cache_dir() / f"sample-v{SAMPLE_VERSION}"
+
+
+def ensure_sample(dest=None) -> Path:
+    """Return the embedded sample dataset's folder, generating it first if needed."""
+    dest = Path(dest) if dest is not None else sample_dir()
+    if (dest / "metadata.json").is_file():
+        return dest
+    from .sample import make_sample_dataset
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return Path(make_sample_dataset(dest))
+    except Exception:
+        # Another process may have generated it at the same moment.
+        if (dest / "metadata.json").is_file():
+            return dest
+        raise
+
+
+def data_dir() -> Path:
+    """The dataset folder to use: ``$DFEXPLORE_DATA``, else the embedded sample.
+
+    Raises
+    ------
+    DatasetError
+        When ``DFEXPLORE_DATA`` is set but is not a folder.
+    """
+    env = os.environ.get(DATA_ENV)
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_dir():
+            raise DatasetError(f"{DATA_ENV}={env!r} is not a folder; set it to a DFDC-layout folder or unset it")
+        return path
+    return ensure_sample()

@@ -1,0 +1,28 @@
+"""Faces: detectors, the main-face track through a video, and fixed-size crops.
+
+Public names: :class:`FaceBoxes`, :class:`HaarDetector`, :class:`MTCNNDetector`,
+:func:`make_detector`, :func:`crop`, :func:`track`, :class:`FaceTrack`,
+:func:`zoomed_faces`.  Importing this package does not import TensorFlow; only
+constructing an :class:`MTCNNDetector` does.
+"""
+
+from .boxes import FaceBoxes, crop, crop_window, draw_boxes, iou
+from .detectors import FaceDetector, HaarDetector, MTCNNDetector, haar_cascade_path, make_detector
+from .tracking import FaceTrack, track, track_stream, zoomed_faces
+
+__all__ = [
+    "FaceBoxes",
+    "FaceDetector",
+    "FaceTrack",
+    "HaarDetector",
+    "MTCNNDetector",
+    "crop",
+    "crop_window",
+    "draw_boxes",
+    "haar_cascade_path",
+    "iou",
+    "make_detector",
+    "track",
+    "track_stream",
+    "zoomed_faces",
+]

@@ -1,0 +1,312 @@
+"""Face detectors: OpenCV's Haar cascade and MTCNN, built once, called many times.
+
+Both detectors run on a downscaled copy of the frame (longer side at most
+``max_side`` pixels) and map the boxes back to the frame's own pixels: that is
+much faster on 1080p video and works around mtcnn 1.0, which fails (with an
+error, or silently finds nothing) when ``min_face_size`` is above 20.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from ..errors import DfexploreError
+from ..video import resize_max_side
+from .boxes import FaceBoxes
+
+__all__ = ["FaceDetector", "HaarDetector", "MTCNNDetector", "haar_cascade_path", "make_detector"]
+
+
+def _check_frame(frame) -> np.ndarray:
+    frame = np.asarray(frame)
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+        raise ValueError(
+            f"frame must be an RGB uint8 array of shape (H, W, 3), but got dtype {frame.dtype} "
+            f"and shape {frame.shape}"
+        )
+    return frame
+
+
+class FaceDetector(abc.ABC):
+    """Base class: subclasses implement :meth:`_detect_small` on a downscaled frame.
+
+    Parameters
+    ----------
+    max_side : int or None
+        Frames are downscaled so that their longer side is at most this many
+        pixels before detection; ``None`` detects at full resolution.
+    """
+
+    name = "detector"
+
+    def __init__(self, max_side: int | None = 640):
+        if max_side is not None and max_side < 32:
+            raise ValueError(f"max_side must be >= 32 pixels or None, got {max_side}")
+        self.max_side = max_side
+
+    def _shrink(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        small = resize_max_side(frame, self.max_side)
+        return small, frame.shape[1] / small.shape[1]
+
+    def detect(self, frame: np.ndarray) -> FaceBoxes:
+        """Find faces in one frame.
+
+        Parameters
+        ----------
+        frame : ndarray, shape (H, W, 3), uint8, RGB
+
+        Returns
+        -------
+        FaceBoxes
+            Boxes in the pixels of ``frame``, main face first (largest
+            ``area * confidence``); empty when no face.
+        """
+        frame = _check_frame(frame)
+        small, factor = self._shrink(frame)
+        return _sorted(self._detect_small(small).scaled(factor))
+
+    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[FaceBoxes]:
+        """Find faces in several frames; one :class:`FaceBoxes` per frame, in order."""
+        return [self.detect(f) for f in frames]
+
+    @abc.abstractmethod
+    def _detect_small(self, frame: np.ndarray) -> FaceBoxes:
+        """Detect on an already downscaled RGB frame; boxes in its pixels."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(max_side={self.max_side})"
+
+
+def _sorted(boxes: FaceBoxes) -> FaceBoxes:
+    """Main face first: descending ``area * confidence``."""
+    if len(boxes) < 2:
+        return boxes
+    order = np.argsort(-(boxes.area * boxes.confidence), kind="stable")
+    kp = None if boxes.keypoints is None else boxes.keypoints[order]
+    return FaceBoxes(boxes.xyxy[order], boxes.confidence[order], kp)
+
+
+def haar_cascade_path(name: str = "haarcascade_frontalface_default.xml") -> str:
+    """Path of a Haar cascade file shipped with opencv-python (``cv2.data.haarcascades``).
+
+    Raises
+    ------
+    DfexploreError
+        When this OpenCV build ships no cascade files (OpenCV 5 dropped them:
+        install ``opencv-python>=4.8,<5``).
+    """
+    base = getattr(getattr(cv2, "data", None), "haarcascades", None)
+    path = os.path.join(base, name) if base else None
+    if path is None or not os.path.isfile(path):
+        raise DfexploreError(
+            f"Haar cascade {name!r} not found in this OpenCV install (cv2 {cv2.__version__}); "
+            "dfexplore needs opencv-python>=4.8,<5, which ships the cascade files"
+        )
+    return path
+
+
+class HaarDetector(FaceDetector):
+    """OpenCV's frontal-face Haar cascade (Viola-Jones), tuned for one box per face.
+
+    Parameters
+    ----------
+    max_side : int or None
+        Detection resolution (see :class:`FaceDetector`); 640 keeps the
+        frame-sized faces of DFDC clips well above the cascade's 24-pixel window.
+    scale_factor : float
+        Image pyramid step of ``detectMultiScale``.
+    min_neighbors : int
+        Overlapping raw detections needed to keep a box.  OpenCV's default (3)
+        often gives 1-4 boxes on one face; 5 gives one.
+    min_size : float
+        Smallest face as a fraction of the downscaled frame's shorter side
+        (boxes smaller than that are ignored; never below the 24-pixel window).
+    equalize : bool
+        Equalize the histogram of the gray image first (helps dark clips).
+    cascade : str
+        Cascade file name in ``cv2.data.haarcascades``.
+
+    Notes
+    -----
+    :attr:`FaceBoxes.confidence` is the cascade's final-stage score (OpenCV's
+    ``levelWeights``) mapped through a logistic function centred at 2: real
+    faces get about 0.9-1.0, typical false positives less than 0.3.  The face
+    track starts from the box with the largest ``area * confidence``.
+    """
+
+    name = "Haar"
+
+    def __init__(
+        self,
+        max_side: int | None = 640,
+        scale_factor: float = 1.1,
+        min_neighbors: int = 5,
+        min_size: float = 0.08,
+        equalize: bool = True,
+        cascade: str = "haarcascade_frontalface_default.xml",
+    ):
+        super().__init__(max_side)
+        if scale_factor <= 1.0:
+            raise ValueError(f"scale_factor must be > 1, got {scale_factor}")
+        if not 0 <= min_size < 1:
+            raise ValueError(f"min_size is a fraction of the frame's shorter side in [0, 1), got {min_size}")
+        self.scale_factor = scale_factor
+        self.min_neighbors = min_neighbors
+        self.min_size = min_size
+        self.equalize = equalize
+        self._classifier = cv2.CascadeClassifier(haar_cascade_path(cascade))
+        if self._classifier.empty():
+            raise DfexploreError(f"OpenCV could not load the Haar cascade {cascade!r}")
+
+    def _detect_small(self, frame: np.ndarray) -> FaceBoxes:
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        if self.equalize:
+            gray = cv2.equalizeHist(gray)
+        side = max(24, int(self.min_size * min(gray.shape)))
+        if min(gray.shape) < side:
+            return FaceBoxes.empty()
+        found, _, weights = self._classifier.detectMultiScale3(
+            gray,
+            scaleFactor=self.scale_factor,
+            minNeighbors=self.min_neighbors,
+            minSize=(side, side),
+            outputRejectLevels=True,
+        )
+        if len(found) == 0:
+            return FaceBoxes.empty()
+        xywh = np.asarray(found, np.float32).reshape(-1, 4)
+        xyxy = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
+        # The cascade's final-stage score, squashed into [0, 1]: faces score
+        # about 4-9 (-> 0.9-1.0), typical false positives below 1 (-> < 0.3).
+        confidence = 1.0 / (1.0 + np.exp(-(np.asarray(weights, np.float64).reshape(-1) - 2.0)))
+        return FaceBoxes(xyxy, confidence)
+
+    def __repr__(self) -> str:
+        return (
+            f"HaarDetector(max_side={self.max_side}, scale_factor={self.scale_factor}, "
+            f"min_neighbors={self.min_neighbors}, min_size={self.min_size}, equalize={self.equalize})"
+        )
+
+
+class MTCNNDetector(FaceDetector):
+    """MTCNN (Zhang et al. 2016) from the ``mtcnn`` package, with five landmarks.
+
+    TensorFlow is imported, and the three networks are built, once, when the
+    detector is constructed.  :meth:`detect_batch` runs equally sized frames
+    through the networks together, which is faster than one at a time.
+
+    Parameters
+    ----------
+    max_side : int or None
+        Detection resolution (see :class:`FaceDetector`).
+    min_face_size : int
+        Smallest face in pixels of the downscaled frame; at most 20 (mtcnn 1.0
+        breaks above that: downscale with ``max_side`` instead).
+    min_confidence : float
+        Boxes below this final (ONet) confidence are dropped.
+    device : str, optional
+        TensorFlow device such as ``"GPU:0"``; default: the first GPU if
+        TensorFlow sees one, else ``"CPU:0"``.
+    """
+
+    name = "MTCNN"
+
+    def __init__(
+        self,
+        max_side: int | None = 640,
+        min_face_size: int = 20,
+        min_confidence: float = 0.9,
+        device: str | None = None,
+    ):
+        super().__init__(max_side)
+        if not 1 <= min_face_size <= 20:
+            raise ValueError(
+                f"min_face_size must be between 1 and 20 (mtcnn 1.0 breaks above 20), got {min_face_size}; "
+                "to ignore small faces, lower max_side instead"
+            )
+        from .._tf import gpu_available, tensorflow
+
+        tensorflow()  # configure TensorFlow before mtcnn imports it
+        from mtcnn import MTCNN
+
+        if device is None:
+            device = "GPU:0" if gpu_available() else "CPU:0"
+        self.min_face_size = min_face_size
+        self.min_confidence = min_confidence
+        self.device = device
+        self._mtcnn = MTCNN(device=device)
+
+    def _run(self, smalls: list[np.ndarray]) -> list[FaceBoxes]:
+        try:
+            raw = self._mtcnn.detect_faces(
+                smalls if len(smalls) > 1 else smalls[0],
+                output_type="numpy",
+                box_format="xyxy",
+                min_face_size=self.min_face_size,
+            )
+        except Exception as exc:  # TensorFlow errors carry C++ noise: say what failed
+            shapes = sorted({s.shape for s in smalls})
+            raise DfexploreError(f"MTCNN failed on frame(s) of shape {shapes}: {type(exc).__name__}: {exc}") from exc
+        raw = np.asarray(raw, dtype=np.float64).reshape(-1, 16)
+        out = []
+        for i in range(len(smalls)):
+            rows = raw[(raw[:, 0] == i) & (raw[:, 5] >= self.min_confidence)]
+            xyxy = rows[:, 1:5].copy()
+            xyxy[:, 2] = np.maximum(xyxy[:, 2], xyxy[:, 0])
+            xyxy[:, 3] = np.maximum(xyxy[:, 3], xyxy[:, 1])
+            # mtcnn's numpy layout: five landmark x's, then their five y's.
+            keypoints = rows[:, 6:16].reshape(-1, 2, 5).transpose(0, 2, 1)
+            out.append(FaceBoxes(xyxy, rows[:, 5], keypoints))
+        return out
+
+    def _detect_small(self, frame: np.ndarray) -> FaceBoxes:
+        if min(frame.shape[:2]) < 12:  # below PNet's input size: nothing to find
+            return FaceBoxes(np.zeros((0, 4)), np.zeros(0), np.zeros((0, 5, 2)))
+        return self._run([frame])[0]
+
+    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[FaceBoxes]:
+        """Find faces in several frames, batched through the networks.
+
+        Frames of one size (after downscaling) go through MTCNN together;
+        frames of other sizes are handled in their own groups.
+        """
+        frames = [_check_frame(f) for f in frames]
+        results: list[FaceBoxes | None] = [None] * len(frames)
+        groups: dict[tuple, list[int]] = {}
+        smalls, factors = [], []
+        for i, f in enumerate(frames):
+            s, factor = self._shrink(f)
+            smalls.append(s)
+            factors.append(factor)
+            groups.setdefault(s.shape, []).append(i)
+        for shape, idx in groups.items():
+            if min(shape[:2]) < 12:
+                found = [self._detect_small(smalls[i]) for i in idx]
+            else:
+                found = self._run([smalls[i] for i in idx])
+            for i, boxes in zip(idx, found):
+                results[i] = _sorted(boxes.scaled(factors[i]))
+        return results  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return (
+            f"MTCNNDetector(max_side={self.max_side}, min_face_size={self.min_face_size}, "
+            f"min_confidence={self.min_confidence}, device={self.device!r})"
+        )
+
+
+_DETECTORS = {"haar": HaarDetector, "mtcnn": MTCNNDetector}
+
+
+def make_detector(name: str, **kwargs) -> FaceDetector:
+    """Build a detector by name: ``"haar"`` or ``"mtcnn"`` (case-insensitive)."""
+    try:
+        cls = _DETECTORS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown detector {name!r}; choose one of {sorted(_DETECTORS)}") from None
+    return cls(**kwargs)

@@ -1,0 +1,564 @@
+"""Figures for exploring a DFDC-style dataset in a notebook.
+
+Every function here returns a :class:`matplotlib.figure.Figure` and never
+calls ``plt.show()``; it draws only on the figure (and axes) it creates or is
+given, and changes no ``rcParams``.  Frames are RGB ``uint8`` arrays of shape
+``(H, W, 3)``, as :mod:`dfexplore.video` hands them out.
+
+The figures are created through :mod:`matplotlib.pyplot`, so they show up with
+``plt.show()`` in a script and with any notebook backend.  In Jupyter with the
+inline backend, a figure that is the *value* of a cell is displayed once by the
+cell's output and once more by the backend; assign it (``fig = frame_grid(...)``)
+or end the line with ``;`` to see it once.
+
+Functions
+---------
+label_pie
+    Share of FAKE / REAL (/ UNKNOWN) videos, with percentages and counts.
+frame_grid
+    Every ``step``-th frame of a clip in a grid, titled with frame numbers.
+face_preview
+    One row per face detector: frame / detections / zoomed largest face.
+similarity_plot
+    SSIM between consecutive frames for one or more clips.
+drop_frames
+    The frames around the largest drop in similarity.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from collections.abc import Iterable, Mapping
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+__all__ = [
+    "LABEL_COLORS",
+    "label_pie",
+    "frame_grid",
+    "face_preview",
+    "similarity_plot",
+    "drop_frames",
+]
+
+#: Slice colours of :func:`label_pie` (FAKE and REAL as in the seed notebook).
+LABEL_COLORS = {"FAKE": "#f4d53f", "REAL": "#02a1d8", "UNKNOWN": "#9e9e9e"}
+_LABEL_ORDER = ("FAKE", "REAL", "UNKNOWN")
+_EXTRA_COLORS = ("#8dd3c7", "#fb8072", "#bebada", "#80b1d3", "#fdb462", "#b3de69")
+_HIGHLIGHT = "#d62728"
+
+#: Width of a figure of frame panels, in inches.
+_FIG_WIDTH = 15.0
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_frame(frame, where: str) -> np.ndarray:
+    """``frame`` as an ndarray, or a ValueError naming ``where`` and the shape."""
+    arr = np.asarray(frame)
+    if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(
+            f"{where} must be an RGB image of shape (H, W, 3), but got shape {arr.shape}"
+        )
+    return arr
+
+
+def _is_sequence(frames) -> bool:
+    return hasattr(frames, "__len__") and hasattr(frames, "__getitem__")
+
+
+def _reject_single_frame(frames, arg: str = "frames") -> None:
+    if isinstance(frames, np.ndarray) and frames.ndim == 3 and frames.shape[2] == 3:
+        raise ValueError(
+            f"{arg} looks like a single frame of shape {frames.shape}; pass a sequence of "
+            f"frames, e.g. [frame] or an array of shape (N, H, W, 3)"
+        )
+
+
+def _image_grid(n: int, cols: int, aspect: float, panel_height_extra: float = 0.45):
+    """A figure with ``n`` image panels in ``ceil(n / cols)`` rows.
+
+    Returns the figure and the ``n`` axes in reading order; the unused axes of
+    the last row are hidden.  ``aspect`` is height / width of one image.
+    """
+    cols = max(1, min(cols, n))
+    rows = math.ceil(n / cols)
+    panel_w = min(5.0, _FIG_WIDTH / cols)
+    panel_h = panel_w * aspect + panel_height_extra
+    fig, axs = plt.subplots(
+        rows, cols, figsize=(panel_w * cols, panel_h * rows), squeeze=False, layout="constrained"
+    )
+    flat = list(axs.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def _show_image(ax, image, title: str, highlight: bool = False) -> None:
+    ax.imshow(image)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if highlight:
+        for spine in ax.spines.values():
+            spine.set_color(_HIGHLIGHT)
+            spine.set_linewidth(4)
+        ax.set_title(title, color=_HIGHLIGHT, fontweight="bold")
+    else:
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title(title)
+
+
+# --------------------------------------------------------------------------- label_pie
+
+
+def _label_counts(obj) -> pd.Series:
+    if callable(getattr(obj, "label_counts", None)):
+        obj = obj.label_counts()
+    if isinstance(obj, pd.DataFrame):
+        if "label" not in obj.columns:
+            raise ValueError(
+                f"a DataFrame needs a 'label' column to count labels, but has columns {list(obj.columns)}"
+            )
+        obj = obj["label"].value_counts()
+    if isinstance(obj, Mapping):
+        obj = pd.Series(dict(obj), dtype=object)
+    if not isinstance(obj, pd.Series):
+        raise TypeError(
+            "label_pie expects a Dataset (anything with .label_counts()), a pandas Series "
+            f"or a dict of counts indexed by label, but got {type(obj).__name__}"
+        )
+    try:
+        values = obj.astype(float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"label counts must be numbers, got {obj.to_dict()!r}") from err
+    if not np.all(np.isfinite(values.to_numpy())) or (values < 0).any():
+        raise ValueError(f"label counts must be finite and >= 0, got {obj.to_dict()!r}")
+    if values.sum() <= 0:
+        raise ValueError(f"there is nothing to plot: all label counts are zero ({obj.to_dict()!r})")
+    values.index = [str(i) for i in values.index]
+    return values.groupby(level=0, sort=False).sum()
+
+
+def label_pie(counts_or_dataset, title: str = "Labels") -> Figure:
+    """Pie chart of how many videos are FAKE, REAL (and UNKNOWN).
+
+    Parameters
+    ----------
+    counts_or_dataset : Dataset, pandas.Series, dict or pandas.DataFrame
+        Anything with a ``label_counts()`` method (a :class:`dfexplore.dataset.Dataset`),
+        counts indexed by label (``{"FAKE": 323, "REAL": 77}``), or a metadata
+        DataFrame with a ``label`` column.
+    title : str
+        Title of the chart.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Each slice is labelled with its label, its percentage and its count.
+        FAKE is yellow (``#f4d53f``), REAL blue (``#02a1d8``) and UNKNOWN grey,
+        as in the seed notebook; labels with a count of zero get no slice.
+
+    Raises
+    ------
+    ValueError
+        When counts are negative, not numbers, or all zero.
+    TypeError
+        For an argument that is none of the accepted kinds.
+    """
+    counts = _label_counts(counts_or_dataset)
+    order = [lab for lab in _LABEL_ORDER if lab in counts.index]
+    order += sorted(lab for lab in counts.index if lab not in _LABEL_ORDER)
+    counts = counts[order]
+    counts = counts[counts > 0]
+    extra = itertools.cycle(_EXTRA_COLORS)
+    colors = [LABEL_COLORS.get(lab) or next(extra) for lab in counts.index]
+
+    values = iter(counts.to_numpy())
+
+    def _autopct(pct: float) -> str:
+        n = next(values)
+        n_text = f"{int(n):,}" if float(n).is_integer() else f"{n:g}"
+        return f"{pct:.1f}%\n({n_text})"
+
+    fig, ax = plt.subplots(figsize=(8, 6), layout="constrained")
+    ax.pie(
+        counts.to_numpy(),
+        labels=list(counts.index),
+        colors=colors,
+        autopct=_autopct,
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"edgecolor": "white", "linewidth": 1.5},
+        textprops={"fontsize": 12},
+    )
+    ax.set_aspect("equal")
+    ax.set_title(title, fontsize=16)
+    return fig
+
+
+# --------------------------------------------------------------------------- frame_grid
+
+
+def _select_frames(frames, step: int, max_frames: int, indices=None):
+    """``(frame_number, frame)`` pairs of frames ``0, step, 2*step, ...``.
+
+    Reads an iterable only as far as needed.  Returns the pairs and how many
+    frames would have been selected without the cap (``None`` when unknown).
+    """
+    if _is_sequence(frames):
+        n = len(frames)
+        if indices is not None and len(indices) != n:
+            raise ValueError(
+                f"indices must give one frame number per frame: got {len(indices)} indices "
+                f"for {n} frames"
+            )
+        positions = range(0, n, step)
+        chosen = positions[:max_frames]
+        labels = (indices[p] for p in chosen) if indices is not None else iter(chosen)
+        return [(lab, frames[p]) for lab, p in zip(labels, chosen)], len(positions)
+    if not isinstance(frames, Iterable):
+        raise TypeError(f"frames must be a sequence or an iterable of frames, got {type(frames).__name__}")
+    picked = []
+    it = iter(frames)
+    for pos, frame in enumerate(it):
+        if pos % step:
+            continue
+        if indices is None:
+            label = pos
+        else:
+            if pos >= len(indices):
+                raise ValueError(
+                    f"indices must give one frame number per frame, but frame {pos} has none "
+                    f"(only {len(indices)} indices)"
+                )
+            label = indices[pos]
+        picked.append((label, frame))
+        if len(picked) == max_frames:
+            break
+    return picked, None
+
+
+def frame_grid(
+    frames,
+    step: int = 1,
+    cols: int = 3,
+    title: str = "",
+    indices=None,
+    max_frames: int = 24,
+) -> Figure:
+    """Show frames ``0, step, 2*step, ...`` of a clip in a grid.
+
+    Parameters
+    ----------
+    frames : sequence or iterable of ndarray, shape (H, W, 3), uint8, RGB
+        A list or an array ``(N, H, W, 3)``, or an iterable such as
+        :func:`dfexplore.video.iter_frames`; an iterable is read only up to the
+        last frame shown.
+    step : int
+        Show every ``step``-th frame (``>= 1``).
+    cols : int
+        Number of columns (``>= 1``); fewer frames than columns give one
+        shorter row.
+    title : str
+        Figure title.
+    indices : sequence of int, optional
+        The frame number of each element of ``frames`` in its video, used for
+        the panel titles (e.g. ``range(0, 300, 10)`` for frames read with
+        ``stride=10``).  To show chosen frames, pass them with their numbers:
+        ``frame_grid([frames[i] for i in idx], indices=idx)``.  By default the
+        position in ``frames`` is the frame number.
+    max_frames : int
+        Show at most this many panels (``>= 1``); a larger selection from a
+        sequence is cut with a warning suggesting a larger ``step``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per frame, titled ``"frame <number>"``; unused cells of the
+        last row are hidden.
+
+    Raises
+    ------
+    ValueError
+        ``step``, ``cols`` or ``max_frames`` below 1, no frames, a frame that is
+        not ``(H, W, 3)``, or ``indices`` not matching ``frames``.
+    """
+    if step < 1:
+        raise ValueError(f"step must be >= 1, got {step}")
+    if cols < 1:
+        raise ValueError(f"cols must be >= 1, got {cols}")
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1, got {max_frames}")
+    _reject_single_frame(frames)
+    picked, n_selected = _select_frames(frames, step, max_frames, indices)
+    if not picked:
+        raise ValueError("frames is empty: there are no frames to show")
+    if n_selected is not None and n_selected > len(picked):
+        warnings.warn(
+            f"showing the first {len(picked)} of {n_selected} selected frames; pass a larger "
+            f"step (e.g. step={step * math.ceil(n_selected / max_frames)}) or max_frames",
+            stacklevel=2,
+        )
+    images = [_check_frame(f, f"frame {lab}") for lab, f in picked]
+    h, w = images[0].shape[:2]
+    fig, axes = _image_grid(len(images), cols, h / w)
+    for ax, (lab, _), image in zip(axes, picked, images):
+        _show_image(ax, image, f"frame {lab}")
+    if title:
+        fig.suptitle(title, fontsize=14)
+    return fig
+
+
+# --------------------------------------------------------------------------- face_preview
+
+
+def _named_detectors(detectors) -> list[tuple[str, object]]:
+    if isinstance(detectors, Mapping):
+        named = [(str(k), d) for k, d in detectors.items()]
+    elif callable(getattr(detectors, "detect", None)):
+        named = [(getattr(detectors, "name", None) or type(detectors).__name__, detectors)]
+    elif isinstance(detectors, Iterable) and not isinstance(detectors, (str, bytes)):
+        named = [(getattr(d, "name", None) or type(d).__name__, d) for d in detectors]
+    else:
+        raise TypeError(
+            "detectors must be a detector (an object with .detect(frame)), a list of them or a "
+            f"dict name -> detector, got {type(detectors).__name__}"
+        )
+    if not named:
+        raise ValueError("detectors is empty: pass at least one detector")
+    for name, det in named:
+        if not callable(getattr(det, "detect", None)):
+            raise TypeError(f"detector {name!r} has no .detect(frame) method ({type(det).__name__})")
+    return named
+
+
+def face_preview(frame, detectors, title: str = "", margin: float = 0.3, size: int = 224) -> Figure:
+    """Compare face detectors on one frame, one row per detector.
+
+    Each row shows the original frame, the frame with the detector's boxes
+    drawn, and the largest face cut out with :func:`dfexplore.faces.boxes.crop`
+    (square, with ``margin`` of context, ``size x size`` pixels).  When a
+    detector finds no face, the third panel says "no face found".
+
+    Parameters
+    ----------
+    frame : ndarray, shape (H, W, 3), uint8, RGB
+        The frame to run the detectors on.
+    detectors : detector, list of detectors, or dict name -> detector
+        A detector has ``.detect(frame_rgb) -> FaceBoxes`` and, optionally,
+        ``.name`` (used as the row label; a dict's keys override it).  Build
+        detectors once and pass them in; nothing is built here.
+    title : str
+        Figure title (e.g. the video's name and label).
+    margin : float
+        Context around the face box as a fraction of its longer side.
+    size : int
+        Side of the zoomed crop in pixels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        ``len(detectors)`` rows of three panels.
+
+    Raises
+    ------
+    ValueError
+        A frame that is not ``(H, W, 3)`` or no detectors.
+    TypeError
+        Something that is not a detector.
+    """
+    from .faces.boxes import crop, draw_boxes  # deferred: keeps `import dfexplore.plots` light
+
+    image = _check_frame(frame, "frame")
+    named = _named_detectors(detectors)
+    h, w = image.shape[:2]
+    rows = len(named)
+    panel_w = _FIG_WIDTH / 3
+    panel_h = panel_w * max(h / w, 0.6) + 0.5
+    fig, axs = plt.subplots(
+        rows, 3, figsize=(_FIG_WIDTH, panel_h * rows), squeeze=False, layout="constrained"
+    )
+    for (name, det), (ax_orig, ax_boxes, ax_face) in zip(named, axs):
+        boxes = det.detect(image)
+        n = len(boxes)
+        _show_image(ax_orig, image, f"{name}: original frame")
+        _show_image(ax_boxes, draw_boxes(image, boxes), f"{name}: {n} face{'' if n == 1 else 's'} found")
+        if n == 0:
+            ax_face.set_axis_off()
+            ax_face.set_title(f"{name}: largest face")
+            ax_face.text(
+                0.5, 0.5, "no face found", ha="center", va="center", fontsize=14,
+                color="0.35", transform=ax_face.transAxes,
+            )
+            continue
+        areas = (boxes.xyxy[:, 2] - boxes.xyxy[:, 0]) * (boxes.xyxy[:, 3] - boxes.xyxy[:, 1])
+        i = int(np.argmax(areas))
+        face = crop(image, boxes.xyxy[i], margin=margin, size=size)
+        conf = float(np.asarray(boxes.confidence)[i])
+        _show_image(ax_face, face, f"{name}: largest face (confidence {conf:.2f})")
+    if title:
+        fig.suptitle(title, fontsize=14)
+    return fig
+
+
+# --------------------------------------------------------------------------- similarity_plot
+
+
+def _as_scores(values, name: str) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1:
+        raise ValueError(
+            f"scores for {name!r} must be 1-D (one score per pair of consecutive frames), "
+            f"but got shape {arr.shape}"
+        )
+    return arr
+
+
+def _named_thresholds(thresholds) -> list[tuple[str, float]]:
+    if thresholds is None:
+        return []
+    if isinstance(thresholds, Mapping):
+        return [(str(k), float(v)) for k, v in thresholds.items()]
+    if np.ndim(thresholds) == 0:
+        thresholds = [thresholds]
+    return [(f"threshold {float(v):g}", float(v)) for v in thresholds]
+
+
+def similarity_plot(
+    series,
+    title: str = "Similarity between consecutive frames",
+    ax=None,
+    thresholds=None,
+) -> Figure:
+    """Plot SSIM between consecutive frames for one or more clips.
+
+    Parameters
+    ----------
+    series : dict name -> array_like, or array_like
+        Scores of shape ``(N - 1,)`` for a clip of ``N`` frames: ``scores[i]``
+        compares frames ``i`` and ``i + 1``.  NaN (e.g. a pair without a face)
+        leaves a gap.  A dict draws one labelled line per clip (e.g.
+        ``{"fake": s1, "original": s2}``).
+    title : str
+        Axes title.
+    ax : matplotlib.axes.Axes, optional
+        Draw into these axes instead of a new figure.
+    thresholds : float, sequence of float or dict label -> float, optional
+        Horizontal dashed lines, e.g. ``0.92``: the seed notebook's rule calls
+        a clip real when its lowest SSIM stays above 0.92.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure ``ax`` belongs to.  x axis "frame pair",
+        y axis "SSIM", with a legend naming the clips and thresholds.
+
+    Raises
+    ------
+    ValueError
+        Scores that are not 1-D, or an empty dict.
+    """
+    if isinstance(series, Mapping):
+        named = [(str(k), _as_scores(v, str(k))) for k, v in series.items()]
+        if not named:
+            raise ValueError("series is empty: pass at least one name -> scores entry")
+    else:
+        named = [("SSIM", _as_scores(series, "series"))]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(12, 6), layout="constrained")
+    else:
+        fig = ax.figure
+    for name, scores in named:
+        ax.plot(np.arange(len(scores)), scores, label=name, linewidth=1.5)
+    for i, (label, value) in enumerate(_named_thresholds(thresholds)):
+        color = ("0.3", _HIGHLIGHT, "#2ca02c")[i % 3]
+        ax.axhline(value, linestyle="--", color=color, linewidth=1.2, label=label)
+    ax.set_xlabel("frame pair (i, i+1)")
+    ax.set_ylabel("SSIM")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower left")
+    return fig
+
+
+# --------------------------------------------------------------------------- drop_frames
+
+
+def drop_frames(frames, scores, context: int = 2) -> Figure:
+    """Show the frames around the largest drop in similarity.
+
+    The largest drop is the pair with the *lowest* score: ``i = nanargmin(scores)``
+    (the seed notebook used ``argmax``, which finds the most similar pair).
+    Frames ``i - context`` to ``i + 1 + context`` (clipped to the clip) are
+    shown; frames ``i`` and ``i + 1`` have a red title and border.
+
+    Parameters
+    ----------
+    frames : sequence or iterable of ndarray, shape (H, W, 3), uint8, RGB
+        The ``N`` frames the scores were computed on.  An iterable is read to
+        its end (to check its length) but only the shown frames are kept.
+    scores : array_like, shape (N - 1,)
+        ``scores[i]`` is the similarity (SSIM) of frames ``i`` and ``i + 1``;
+        NaN entries are ignored.
+    context : int
+        Frames to show on each side of the pair (``>= 0``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per shown frame, titled with its number and its SSIM with the
+        previous frame; the figure title gives the pair and its score.
+
+    Raises
+    ------
+    ValueError
+        ``len(scores) != len(frames) - 1``, fewer than two frames, all scores
+        NaN, ``context < 0``, or a frame that is not ``(H, W, 3)``.
+    """
+    if context < 0:
+        raise ValueError(f"context must be >= 0, got {context}")
+    s = _as_scores(scores, "scores")
+    if len(s) == 0:
+        raise ValueError("scores is empty: a similarity drop needs at least two frames (one score)")
+    if np.all(np.isnan(s)):
+        raise ValueError("all scores are NaN: there is no similarity drop to show")
+    i = int(np.nanargmin(s))
+    _reject_single_frame(frames)
+
+    if _is_sequence(frames):
+        n = len(frames)
+        if len(s) != n - 1:
+            raise ValueError(
+                f"len(scores) must be len(frames) - 1 (one score per consecutive pair): got "
+                f"{len(s)} scores for {n} frames"
+            )
+        lo, hi = max(0, i - context), min(n - 1, i + 1 + context)
+        shown = [(k, frames[k]) for k in range(lo, hi + 1)]
+    else:
+        lo, hi = max(0, i - context), i + 1 + context
+        shown, n = [], 0
+        for k, frame in enumerate(frames):
+            if lo <= k <= hi:
+                shown.append((k, frame))
+            n = k + 1
+        if len(s) != n - 1:
+            raise ValueError(
+                f"len(scores) must be len(frames) - 1 (one score per consecutive pair): got "
+                f"{len(s)} scores for {n} frames"
+            )
+
+    images = [_check_frame(f, f"frame {k}") for k, f in shown]
+    h, w = images[0].shape[:2]
+    fig, axes = _image_grid(len(images), min(len(images), 6), h / w, panel_height_extra=0.7)
+    for ax, (k, _), image in zip(axes, shown, images):
+        score = "first frame" if k == 0 else f"SSIM {k - 1}\u2192{k}: {s[k - 1]:.3f}"
+        _show_image(ax, image, f"frame {k}\n{score}", highlight=k in (i, i + 1))
+    fig.suptitle(f"Largest similarity drop: frames {i} \u2192 {i + 1}, SSIM = {s[i]:.3f}", fontsize=14)
+    return fig

@@ -1,0 +1,203 @@
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import moving_pattern
+from dfexplore.errors import VideoError
+from dfexplore.video import VideoInfo, first_frame, iter_frames, resize_max_side, to_rgb, write_video
+
+
+def test_video_info_of_generated_clip(make_clip):
+    path = make_clip(frames=moving_pattern(n=12, h=64, w=80), fps=25)
+    info = VideoInfo.from_path(path)
+    assert (info.width, info.height, info.frame_count) == (80, 64, 12)
+    assert info.fps == pytest.approx(25.0)
+    assert info.duration == pytest.approx(12 / 25)
+    json.dumps(info.to_dict())
+
+
+def test_iter_frames_yields_rgb_frames_in_order(make_clip):
+    frames = moving_pattern(n=10)
+    # Mark each frame with a distinct red level in a corner block so order and colour order can be checked.
+    frames[:, :16, :16] = 0
+    for i in range(10):
+        frames[i, :16, :16, 0] = 20 * i + 30
+    path = make_clip(frames=frames)
+    out = list(iter_frames(path))
+    assert len(out) == 10
+    for i, f in enumerate(out):
+        assert f.shape == (64, 80, 3) and f.dtype == np.uint8
+        red, green = f[4:12, 4:12, 0].mean(), f[4:12, 4:12, 1].mean()
+        assert red == pytest.approx(20 * i + 30, abs=12)  # RGB: red is channel 0
+        assert green < 15
+
+
+@pytest.mark.parametrize(
+    "stride,start,stop,expected",
+    [(1, 0, None, list(range(10))), (3, 0, None, [0, 3, 6, 9]), (2, 3, 8, [3, 5, 7]), (1, 9, None, [9]), (4, 2, 3, [2])],
+)
+def test_iter_frames_stride_start_stop(make_clip, stride, start, stop, expected):
+    frames = moving_pattern(n=10)
+    frames[:, :16, :16] = 0
+    for i in range(10):
+        frames[i, :16, :16, 1] = 20 * i + 30
+    path = make_clip(frames=frames)
+    got = [round((f[4:12, 4:12, 1].mean() - 30) / 20) for f in iter_frames(path, stride, start, stop)]
+    assert got == expected
+
+
+def test_iter_frames_max_side_downscales(make_clip):
+    path = make_clip(frames=moving_pattern(n=3, h=64, w=80))
+    shapes = {f.shape for f in iter_frames(path, max_side=40)}
+    assert shapes == {(32, 40, 3)}
+
+
+def test_iter_frames_releases_capture_when_closed(make_clip, monkeypatch):
+    released = []
+    real = cv2.VideoCapture
+
+    class Spy:
+        def __init__(self, *a):
+            self._cap = real(*a)
+
+        def release(self):
+            released.append(True)
+            self._cap.release()
+
+        def __getattr__(self, name):
+            return getattr(self._cap, name)
+
+    monkeypatch.setattr(cv2, "VideoCapture", Spy)
+    gen = iter_frames(make_clip())
+    next(gen)
+    gen.close()
+    assert released == [True]
+
+
+def test_first_frame(make_clip):
+    frames = moving_pattern(n=4)
+    f = first_frame(make_clip(frames=frames))
+    assert f.shape == frames[0].shape
+    assert np.abs(f.astype(int) - frames[0]).mean() < 10
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "setup,match",
+    [
+        (lambda d: d / "missing.mp4", "no such file"),
+        (lambda d: d, "is a directory"),
+        (lambda d: _write(d / "empty.mp4", b""), r"empty \(0 bytes\)"),
+        (lambda d: _write(d / "text.mp4", b"hello, not a video\n" * 50), "cannot be opened as a video"),
+        (lambda d: _write(d / "random.mp4", np.random.default_rng(0).bytes(5000)), "cannot be opened as a video"),
+    ],
+    ids=["missing", "directory", "zero-bytes", "text", "random-bytes"],
+)
+@pytest.mark.parametrize("func", [VideoInfo.from_path, first_frame, lambda p: list(iter_frames(p))],
+                         ids=["info", "first_frame", "iter_frames"])
+def test_bad_files_raise_video_error_naming_the_file(tmp_path, setup, match, func):
+    path = setup(tmp_path)
+    with pytest.raises(VideoError, match=match) as err:
+        func(path)
+    assert str(path) in str(err.value)
+
+
+def test_truncated_video_is_reported_with_frames_read(tmp_path, make_clip):
+    # Uncompressed frames (MJPG keyframes only) so cutting the file ends the stream early.
+    frames = moving_pattern(n=60, h=64, w=80)
+    path = tmp_path / "full.avi"
+    write_video(path, frames, 25, codec="MJPG")
+    data = path.read_bytes()
+    cut = tmp_path / "cut.avi"
+    cut.write_bytes(data[: len(data) // 2])
+    try:
+        info = VideoInfo.from_path(cut)
+    except VideoError:
+        pytest.skip("this OpenCV build refuses the truncated container outright (also a clear error)")
+    assert info.frame_count == 60
+    with pytest.raises(VideoError, match=r"decoding stopped at frame \d+ of 60") as err:
+        for _ in iter_frames(cut):
+            pass
+    assert 0 < err.value.frames_read < 60
+
+
+def test_one_frame_video(make_clip):
+    path = make_clip(frames=moving_pattern(n=1))
+    assert VideoInfo.from_path(path).frame_count == 1
+    assert len(list(iter_frames(path))) == 1
+
+
+def test_iter_frames_argument_errors(make_clip):
+    path = make_clip()
+    with pytest.raises(ValueError, match="stride must be >= 1"):
+        next(iter_frames(path, stride=0))
+    with pytest.raises(ValueError, match="start must be >= 0"):
+        next(iter_frames(path, start=-1))
+    with pytest.raises(ValueError, match=r"stop \(1\) must be >= start \(2\)"):
+        next(iter_frames(path, start=2, stop=1))
+
+
+@pytest.mark.parametrize(
+    "frame,expected_shape",
+    [(np.zeros((5, 7), np.uint8), (5, 7, 3)), (np.zeros((5, 7, 1), np.uint8), (5, 7, 3)),
+     (np.zeros((5, 7, 4), np.uint8), (5, 7, 3)), (np.zeros((5, 7, 3), np.uint8), (5, 7, 3))],
+    ids=["gray", "gray1", "bgra", "bgr"],
+)
+def test_to_rgb_shapes(frame, expected_shape):
+    assert to_rgb(frame).shape == expected_shape
+
+
+def test_to_rgb_swaps_channels():
+    bgr = np.zeros((2, 2, 3), np.uint8)
+    bgr[..., 0] = 200  # blue in OpenCV's order
+    assert to_rgb(bgr)[0, 0].tolist() == [0, 0, 200]
+
+
+def test_resize_max_side_never_upscales():
+    f = np.zeros((30, 40, 3), np.uint8)
+    assert resize_max_side(f, 100) is f
+    assert resize_max_side(f, None) is f
+    assert resize_max_side(f, 20).shape == (15, 20, 3)
+
+
+def test_write_video_rejects_bad_frames(tmp_path):
+    with pytest.raises(ValueError, match=r"uint8 RGB arrays of shape \(H, W, 3\)"):
+        write_video(tmp_path / "x.mp4", [np.zeros((8, 8), np.uint8)], 10)
+    with pytest.raises(ValueError, match=r"frame 1 has shape \(8, 9, 3\)"):
+        write_video(tmp_path / "y.mp4", [np.zeros((8, 8, 3), np.uint8), np.zeros((8, 9, 3), np.uint8)], 10)
+    with pytest.raises(ValueError, match="no frames"):
+        write_video(tmp_path / "z.mp4", [], 10)
+
+
+def test_unaligned_size_and_gray_content_video(tmp_path):
+    # OpenCV's writer rounds odd sizes down to even, so the oddest size it can
+    # produce is one that is no multiple of the codec's 16-pixel blocks.
+    gray = np.repeat(moving_pattern(n=5, h=38, w=54)[..., :1], 3, axis=3)
+    path = write_video(tmp_path / "odd.avi", gray, 25, codec="MJPG")
+    frames = list(iter_frames(path))
+    assert len(frames) == 5 and frames[0].shape == (38, 54, 3)
+    assert np.ptp(frames[0].astype(int), axis=2).max() <= 8  # still gray after decoding
+
+
+# ---- real clips -----------------------------------------------------------------------------
+
+def test_every_real_clip_opens_with_the_reported_frame_count(real_sample):
+    for path in sorted(real_sample.glob("*.mp4")):
+        info = VideoInfo.from_path(path)
+        cap = cv2.VideoCapture(str(path))
+        reported = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        cap.release()
+        assert info.frame_count == reported > 0, path.name
+        assert info.width > 0 and info.height > 0 and info.fps > 0
+
+
+def test_real_clip_streams_every_frame(real_sample):
+    path = real_sample / "gipallee_real.mp4"
+    n = sum(1 for _ in iter_frames(path))
+    assert n == VideoInfo.from_path(path).frame_count == 243
