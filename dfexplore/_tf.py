@@ -29,7 +29,8 @@ def tensorflow():
 
     Sets ``TF_ENABLE_ONEDNN_OPTS=1`` and ``TF_CPP_MIN_LOG_LEVEL=2`` unless the
     user set them, enables memory growth on GPUs (so TensorFlow does not grab
-    all GPU memory), and silences Python-side TensorFlow logging below errors.
+    all GPU memory), turns TF32 off (full float32 precision on Ampere and
+    newer GPUs), and silences Python-side TensorFlow logging below errors.
 
     Raises
     ------
@@ -46,6 +47,9 @@ def tensorflow():
             "pip install tensorflow"
         ) from exc
     tf.get_logger().setLevel("ERROR")
+    # TF32 on Ampere+ GPUs would round the SSIM convolutions to 10-bit
+    # mantissas; dfexplore's SSIM must match the reference within 1e-4.
+    tf.config.experimental.enable_tensor_float_32_execution(False)
     try:
         for gpu in tf.config.list_physical_devices("GPU"):
             tf.config.experimental.set_memory_growth(gpu, True)

@@ -23,17 +23,20 @@ Exactly :func:`tf.image.ssim`'s, for images with values in ``0..255``:
 This equals ``skimage.metrics.structural_similarity(x, y,
 gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
 data_range=255, channel_axis=-1)``; the tests check both references to 1e-4.
-Images must be at least 11x11 pixels (:data:`MIN_SIZE`).  Scores are 1.0 for
-identical images and at most 1.0; they are symmetric in the two images.
+Images must be at least 11x11 pixels (:data:`MIN_SIZE`).  Scores are 1.0
+for identical images and at most 1.0 (up to float32 rounding); they are
+symmetric in the two images.
 
 Backends
 --------
 ``"opencv"``
-    NumPy and :func:`cv2.GaussianBlur` in float32 (within about 1e-6 of a
-    float64 computation).  For a series the blurred frame and blurred squared
-    frame are computed once per frame and shared by the two pairs the frame
-    belongs to; only the blurred product is computed per pair.  Does not
-    import TensorFlow.
+    NumPy and :func:`cv2.GaussianBlur` in float32: typically within 1e-6
+    of a float64 computation, within about 2e-5 in the worst case we found
+    (flat bright regions with faint noise, where ``tf.image.ssim``'s own
+    float32 arithmetic is off by up to about 2e-4).  For a series the
+    blurred frame and blurred squared frame are computed once per frame and
+    shared by the two pairs the frame belongs to; only the blurred product
+    is computed per pair.  Does not import TensorFlow.
 ``"tensorflow"``
     Batched :func:`tf.image.ssim`; runs on a GPU when TensorFlow sees one.
     Imports TensorFlow on first use (seconds).
@@ -42,11 +45,13 @@ Backends
     (:func:`dfexplore._tf.gpu_available`), else ``"opencv"``.  On a machine
     without an NVIDIA device this never imports TensorFlow.
 
-Measured on the development machine (2 CPU cores, no GPU; 224x224x3 crops,
-batches of 64): about 6 ms per pair with ``"opencv"`` and about 20 ms per
-pair with ``"tensorflow"`` on the CPU (oneDNN on); about 4 ms per pair with
-``"opencv"`` for a series (``ssim_series``), thanks to the shared statistics.
-Measure on your own machine before relying on these numbers.
+Measured on the development machine (2 CPU cores, no GPU, other jobs
+running: load average 3 to 5), on 224x224x3 face crops in batches of 64,
+median of 7 runs: ``"opencv"`` about 4.5 ms per pair with
+:func:`ssim_pairs` and 3 to 4 ms per pair with :func:`ssim_series` (the
+shared statistics); ``"tensorflow"`` on the CPU (oneDNN on) 10 to 17 ms per
+pair.  No GPU was available to measure; measure on your own machine before
+relying on these numbers.
 
 Examples
 --------

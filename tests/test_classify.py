@@ -70,12 +70,13 @@ def test_custom_thresholds(scores, spread, floor, expected):
 
 
 @pytest.mark.parametrize(
-    "scores",
-    [[0.97, 0.95, 0.96], np.array([0.97, 0.95, 0.96]), np.array([0.97, 0.95, 0.96], np.float32), (s for s in [0.97, 0.95, 0.96])],
-    ids=["list", "float64 array", "float32 array", "generator"],
+    "make",
+    [list, tuple, np.array, lambda s: np.array(s, np.float32), lambda s: (x for x in s)],
+    ids=["list", "tuple", "float64 array", "float32 array", "generator"],
 )
-def test_accepts_sequences_arrays_and_generators(scores):
-    assert threshold_verdict(scores).verdict is Verdict.REAL
+def test_accepts_sequences_arrays_and_generators(make):
+    report = threshold_verdict(make([0.97, 0.95, 0.96]))
+    assert report.verdict is Verdict.REAL and report.n_scores == 3
 
 
 def test_report_fields_and_reason_real():
@@ -96,7 +97,11 @@ def test_report_fields_and_reason_real():
         ([0.6, 0.9], "half the range of SSIM (0.150) is not below 0.1: MAYBE_FAKE"),
         ([0.25, 0.45], "half the range of SSIM (0.100) is not below 0.1: MAYBE_FAKE"),
         # 3 decimals would print 0.100 for a value just below 0.1: more digits, so the sentence stays true
-        ([0.8, 1.0], "half the range of SSIM (0.09999999999999998) is below 0.1 but the minimum (0.800) is not above 0.92: FAKE"),
+        (
+            [0.8, 1.0],
+            "half the range of SSIM (0.09999999999999998) is below 0.1 "
+            "but the minimum (0.800) is not above 0.92: FAKE",
+        ),
         ([0.9204, 0.93], "half the range of SSIM (0.005) is below 0.1 and the minimum (0.9204) is above 0.92: REAL"),
     ],
 )
@@ -129,7 +134,6 @@ def test_verdict_is_a_readable_string():
     [
         ([], r"scores is empty"),
         (np.array([]), r"scores is empty"),
-        ((s for s in []), r"scores is empty"),
         ([0.9, float("nan"), 0.95], r"must be finite numbers, but 1 of 3 are not \(score 1 is nan\)"),
         (np.array([np.nan, np.nan]), r"2 of 2 are not \(score 0 is nan\)"),
         ([0.9, float("inf")], r"score 1 is inf"),
@@ -137,11 +141,16 @@ def test_verdict_is_a_readable_string():
         (0.95, r"1-D sequence of numbers, but got an array of shape \(\)"),
         (["a", "b"], r"scores must be a 1-D sequence of numbers"),
     ],
-    ids=["empty list", "empty array", "empty generator", "nan", "all nan", "inf", "2-D", "scalar", "strings"],
+    ids=["empty list", "empty array", "nan", "all nan", "inf", "2-D", "scalar", "strings"],
 )
 def test_bad_scores(scores, match):
     with pytest.raises(ValueError, match=match):
         threshold_verdict(scores)
+
+
+def test_empty_generator():
+    with pytest.raises(ValueError, match=r"scores is empty.*at least one SSIM score"):
+        threshold_verdict(x for x in [])
 
 
 @pytest.mark.parametrize(

@@ -97,17 +97,18 @@ def test_opencv_matches_skimage(name):
 
 @pytest.mark.parametrize("name", CASES)
 def test_tensorflow_matches_skimage(tf, name):
+    # tf.image.ssim sums raw float32 squares; on flat bright images the
+    # variances cancel badly and it lands ~8e-5 from float64 here (measured on
+    # the development CPU), too close to 1e-4 to pin across CPUs and GPUs.
+    tol = 3e-4 if name == "bright-flat" else TOL
     x, y = make_case(name)
     got = ssim_pairs(x[None], y[None], backend="tensorflow")
     assert got.shape == (1,) and got.dtype == np.float64
-    assert got[0] == pytest.approx(skimage_ssim(x, y), abs=TOL)
+    assert got[0] == pytest.approx(skimage_ssim(x, y), abs=tol)
 
 
-@pytest.mark.parametrize("name", [c for c in CASES if c != "bright-flat"])
+@pytest.mark.parametrize("name", CASES)
 def test_matches_tf_image_ssim_called_as_in_the_seed_notebook(tf, name):
-    # tf.image.ssim itself works in float32 on raw sums; on flat bright images
-    # ('bright-flat') it drifts ~1e-4 from the float64 value, so it is not a
-    # reference there (our OpenCV path stays within ~2e-5 of float64).
     x, y = make_case(name)
     x3, y3 = (x[..., None], y[..., None]) if x.ndim == 2 else (x, y)
     expected = float(tf.image.ssim(tf.convert_to_tensor(x3), tf.convert_to_tensor(y3), max_val=255))
@@ -310,7 +311,10 @@ def test_images_smaller_than_the_window(call, match):
 @pytest.mark.parametrize(
     "a, b, match",
     [
-        (np.zeros((32, 32)), np.zeros((32, 32)), r"shape \(N, H, W, C\) or \(N, H, W\), but got .*\(32, 32\).*x\[None\]"),
+        (
+            np.zeros((32, 32)), np.zeros((32, 32)),
+            r"shape \(N, H, W, C\) or \(N, H, W\), but got .*\(32, 32\).*x\[None\]",
+        ),
         (np.zeros((1, 2, 32, 32, 3)), np.zeros((1, 2, 32, 32, 3)), r"but got an array of shape \(1, 2, 32, 32, 3\)"),
         (np.zeros((2, 32, 32, 3)), np.zeros((3, 32, 32, 3)), r"same shape.*\(2, 32, 32, 3\).*\(3, 32, 32, 3\)"),
         (np.zeros((2, 32, 32, 3), bool), np.zeros((2, 32, 32, 3), bool), r"real numbers .* dtype bool"),
@@ -325,7 +329,8 @@ def test_pairs_bad_arrays(a, b, match):
 
 def test_series_frame_with_wrong_ndim():
     frames = [np.zeros((20, 20, 3)), np.zeros((1, 20, 20, 3))]
-    with pytest.raises(ValueError, match=r"frame 1 must have shape \(H, W, C\) or \(H, W\), but has shape \(1, 20, 20, 3\)"):
+    match = r"frame 1 must have shape \(H, W, C\) or \(H, W\), but has shape \(1, 20, 20, 3\)"
+    with pytest.raises(ValueError, match=match):
         ssim_series(iter(frames), backend="opencv")
 
 

@@ -1,0 +1,91 @@
+import json
+
+import numpy as np
+import pytest
+
+from conftest import moving_pattern
+from dfexplore.analysis import VideoAnalysis, analyze_video, default_detector
+from dfexplore.classify import Verdict, threshold_verdict
+from dfexplore.errors import VideoError
+from dfexplore.faces import FaceBoxes, FaceDetector, crop
+from dfexplore.similarity import ssim_series
+from dfexplore.video import iter_frames
+
+
+class FixedBox(FaceDetector):
+    """A detector that always finds the same box (or nothing)."""
+
+    name = "fixed"
+
+    def __init__(self, box=None):
+        super().__init__(max_side=None)
+        self.box = box
+        self.calls = 0
+
+    def _detect_small(self, frame):
+        self.calls += 1
+        return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
+
+
+def test_analysis_on_face_crops_equals_the_pieces(make_clip):
+    path = make_clip(frames=moving_pattern(n=20, h=64, w=80))
+    det = FixedBox([20, 10, 60, 50])
+    result = analyze_video(path, det, size=32, detect_every=5, margin=0.0)
+    assert isinstance(result, VideoAnalysis)
+    assert result.basis == "face" and result.frames_read == 20 and result.face_frames == 20
+    assert det.calls == 5  # frames 0, 5, 10, 15 and the last one
+    # Same numbers as doing it by hand from the library's pieces.
+    crops = [crop(f, [20, 10, 60, 50], margin=0.0, size=32) for f in iter_frames(path)]
+    expected = ssim_series(crops, backend="opencv")
+    assert result.scores == pytest.approx(expected, abs=1e-6)
+    assert result.frame_index.tolist() == list(range(1, 20))
+    assert result.report == threshold_verdict(expected)
+    assert result.verdict is result.report.verdict
+    assert len(result.preview) > 0 and all(c.shape == (32, 32, 3) for c in result.preview.values())
+
+
+def test_analysis_to_dict_is_json(make_clip):
+    result = analyze_video(make_clip(), FixedBox([10, 10, 50, 50]), size=32)
+    d = json.loads(json.dumps(result.to_dict()))
+    assert d["verdict"] in {v.value for v in Verdict}
+    assert d["file"] == "clip.mp4" and d["frames_read"] == 12 and d["basis"] == "face"
+    assert d["info"]["frame_count"] == 12
+
+
+def test_analysis_without_a_face_falls_back_to_whole_frames(make_clip):
+    path = make_clip(frames=moving_pattern(n=10, h=64, w=80))
+    result = analyze_video(path, FixedBox(None), size=40)
+    assert result.basis == "whole frame" and result.face_frames == 0
+    assert len(result.scores) == 9
+    expected = ssim_series(iter_frames(path, max_side=40), backend="opencv")
+    assert result.scores == pytest.approx(expected, abs=1e-6)
+    assert "no face found" in result.reason and "whole frames" in result.reason
+
+
+def test_analysis_stride_and_max_frames(make_clip):
+    path = make_clip(frames=moving_pattern(n=20, h=64, w=80))
+    result = analyze_video(path, FixedBox([20, 10, 60, 50]), size=32, stride=2, max_frames=6)
+    assert result.frames_read == 6
+    assert result.frame_index.tolist() == [2, 4, 6, 8, 10]
+
+
+def test_analysis_of_a_one_frame_video_says_so(make_clip):
+    path = make_clip(frames=moving_pattern(n=1))
+    with pytest.raises(VideoError, match=r"1 frame\(s\) to analyse; comparing consecutive frames needs at least 2"):
+        analyze_video(path, FixedBox([10, 10, 40, 40]))
+
+
+def test_analysis_of_a_missing_file(tmp_path):
+    with pytest.raises(VideoError, match="missing.mp4: no such file"):
+        analyze_video(tmp_path / "missing.mp4")
+
+
+def test_analysis_on_a_real_face_clip(face_clip):
+    result = analyze_video(face_clip, "haar", size=96, detect_every=5)
+    assert result.basis == "face" and result.face_fraction == 1.0
+    assert len(result.scores) == 23
+    assert np.all((result.scores > 0.3) & (result.scores <= 1.0))
+
+
+def test_default_detector_is_built_once():
+    assert default_detector("haar") is default_detector("haar")
