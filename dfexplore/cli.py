@@ -24,6 +24,16 @@ from .errors import DfexploreError
 __all__ = ["main"]
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dfexplore", description="Explore deepfake videos in the DFDC layout.")
     p.add_argument("--version", action="version", version=f"dfexplore {__version__}")
@@ -37,16 +47,16 @@ def _build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="video properties and whether a face is found")
     i.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
     i.add_argument("--detector", choices=["haar", "mtcnn"], default="haar")
-    i.add_argument("--samples", type=int, default=10, help="frames sampled for face detection (default 10)")
+    i.add_argument("--samples", type=_positive_int, default=10, help="frames sampled for face detection (default 10)")
     i.add_argument("--json", action="store_true", help="one JSON object per line")
 
     v = sub.add_parser("verdict", help="SSIM between consecutive face crops and the seed rule's verdict")
     v.add_argument("videos", nargs="+", type=Path, metavar="VIDEO")
     v.add_argument("--detector", choices=["haar", "mtcnn"], default="haar")
     v.add_argument("--json", action="store_true", help="one JSON object per line")
-    v.add_argument("--stride", type=int, default=1, help="analyse every N-th frame (default 1)")
-    v.add_argument("--detect-every", type=int, default=10, help="detection interval in frames (default 10)")
-    v.add_argument("--max-frames", type=int, default=None, help="analyse at most this many frames")
+    v.add_argument("--stride", type=_positive_int, default=1, help="analyse every N-th frame (default 1)")
+    v.add_argument("--detect-every", type=_positive_int, default=10, help="detection interval in frames (default 10)")
+    v.add_argument("--max-frames", type=_positive_int, default=None, help="analyse at most this many frames")
     v.add_argument("--backend", choices=["auto", "opencv", "tensorflow"], default="auto", help="SSIM backend")
     return p
 
@@ -68,8 +78,6 @@ def _cmd_sample(args) -> int:
 
 
 def _info_one(path: Path, detector, samples: int) -> dict:
-    import numpy as np
-
     from .video import VideoInfo, iter_frames
 
     info = VideoInfo.from_path(path)
@@ -79,7 +87,7 @@ def _info_one(path: Path, detector, samples: int) -> dict:
         total += 1
         hits += len(detector.detect(frame)) > 0
     return {**info.to_dict(), "file": path.name, "face_frames": hits, "sampled_frames": total,
-            "face_found": bool(hits), "detector": detector.name, "max_side_px": int(np.max([info.width, info.height]))}
+            "face_found": bool(hits), "detector": detector.name}
 
 
 def _cmd_info(args) -> int:

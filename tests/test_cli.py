@@ -60,10 +60,19 @@ def test_python_m_entry_point(face_clip):
 def test_verdict_on_every_real_clip(real_sample, capsys):
     clips = sorted(real_sample.glob("*.mp4"))
     assert len(clips) == 14
-    code = main(["verdict", *map(str, clips), "--json", "--stride", "2"])
+    code = main(["verdict", *map(str, clips), "--json", "--max-frames", "150"])
     rows = {d["file"]: d for d in map(json.loads, capsys.readouterr().out.splitlines())}
     assert code == 0 and set(rows) == {c.name for c in clips}
     assert all("error" not in d for d in rows.values())
     assert rows["noface_animation.mp4"]["basis"] == "whole frame"
     face_clips = [d for name, d in rows.items() if name != "noface_animation.mp4"]
-    assert all(d["basis"] == "face" and d["face_fraction"] >= 0.8 for d in face_clips)
+    low = {d["file"]: d["face_fraction"] for d in face_clips if d["basis"] != "face" or d["face_fraction"] < 0.8}
+    assert not low, f"face found in under 80% of frames: {low}"
+
+
+@pytest.mark.parametrize("args", [["--stride", "0"], ["--detect-every", "-1"], ["--max-frames", "x"]])
+def test_bad_numbers_are_usage_errors(args, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["verdict", "x.mp4", *args])
+    assert e.value.code == 2
+    assert "expected a" in capsys.readouterr().err

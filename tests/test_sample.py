@@ -179,7 +179,8 @@ def test_fake_is_frame_aligned_with_its_original(meta, frames):
     fake, real = frames[name], frames[meta[name]["original"]]
     for i in (0, N_FRAMES // 2, N_FRAMES - 1):
         # The face of the Grace Hopper clips (288x384) stays clear of the side and bottom strips.
-        for rows, cols in ((slice(None), slice(0, 25)), (slice(None), slice(263, None)), (slice(330, None), slice(None))):
+        strips = ((slice(None), slice(0, 25)), (slice(None), slice(263, None)), (slice(330, None), slice(None)))
+        for rows, cols in strips:
             diff = np.abs(fake[i][rows, cols].astype(int) - real[i][rows, cols].astype(int))
             assert diff.mean() < 2.0, (i, rows, cols, diff.mean())
         assert np.abs(fake[i].astype(int) - real[i].astype(int)).max() > 40  # the face was replaced
