@@ -10,16 +10,18 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SHARED_SAMPLE ?= ../shared/data/dfdc_sample
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help venv lab test unit notebooks-test sample clean
+.PHONY: help venv lab test unit notebooks-test notebooks notebooks-update sample clean
 
 help:
 	@echo "make lab    set up .venv, generate the sample dataset if DFEXPLORE_DATA is unset, start JupyterLab"
 	@echo "make test   set up .venv and run the whole test suite (unit tests and notebooks)"
+	@echo "make notebooks          executed HTML copies of the notebooks in build/notebooks"
+	@echo "make notebooks-update   refresh the notebooks' stored outputs on the sample dataset"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[notebooks,dev]"
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -45,6 +47,18 @@ else
 endif
 
 test: unit notebooks-test
+
+# Executed HTML copies of the notebooks, for reading (on DFEXPLORE_DATA or the sample).
+notebooks: sample
+	mkdir -p build/notebooks
+	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir build/notebooks $(NOTEBOOKS)
+
+# Re-execute the notebooks in place on the embedded sample (the stored outputs nbval checks),
+# clear the outputs nbval ignores, and sync the paired py:percent scripts.
+notebooks-update: $(STAMP)
+	env -u DFEXPLORE_DATA $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	$(PY) tools/clear_ignored_outputs.py $(NOTEBOOKS)
+	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,90 @@
+"""Data flows one way: a module may import only modules of lower layers (lazy imports included)."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[1] / "dfexplore"
+
+# dataset -> video -> faces -> similarity -> classify -> analysis; plots/animation/sample on top;
+# config (which may generate the sample), widgets and the CLI above everything.
+LAYER = {
+    "__init__": 0, "errors": 0, "_tf": 0,
+    "dataset": 1, "video": 2, "faces": 3, "similarity": 4, "classify": 5, "analysis": 6,
+    "plots": 7, "animation": 7, "sample": 7,
+    "config": 8, "widgets": 9, "cli": 10, "__main__": 11,
+}
+
+
+def _module_of(path: Path) -> str:
+    rel = path.relative_to(PKG).with_suffix("")
+    return rel.parts[0]
+
+
+def _imported(path: Path) -> set[str]:
+    """Top-level dfexplore modules imported anywhere in the file (relative or absolute)."""
+    tree = ast.parse(path.read_text())
+    depth_of_file = len(path.relative_to(PKG).parts)  # 1 for dfexplore/x.py, 2 for dfexplore/faces/x.py
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                if node.level < depth_of_file:
+                    continue  # inside the same subpackage
+                parts = (node.module or "").split(".")
+                names = [parts[0]] if parts[0] else [a.name for a in node.names]
+            elif node.module and node.module.startswith("dfexplore"):
+                parts = node.module.split(".")
+                names = [parts[1]] if len(parts) > 1 else [a.name for a in node.names]
+            else:
+                continue
+            out.update(names)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.startswith("dfexplore."):
+                    out.add(a.name.split(".")[1])
+    return {n for n in out if n in LAYER}
+
+
+FILES = sorted(p for p in PKG.rglob("*.py"))
+
+
+def test_every_module_has_a_layer():
+    assert {_module_of(p) for p in FILES} <= set(LAYER)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(PKG)))
+def test_lower_layers_never_import_higher_ones(path):
+    me = _module_of(path)
+    bad = {m for m in _imported(path) if m != me and LAYER[m] >= LAYER[me] and LAYER[m] > 0}
+    assert not bad, f"{path.relative_to(PKG)} (layer {LAYER[me]}) imports {sorted(bad)}"
+
+
+def test_import_is_cheap():
+    """`import dfexplore` and the CPU-only modules never import TensorFlow."""
+    code = (
+        "import sys, dfexplore, dfexplore.dataset, dfexplore.video, dfexplore.faces, dfexplore.similarity, "
+        "dfexplore.classify, dfexplore.analysis, dfexplore.plots, dfexplore.animation, dfexplore.sample, "
+        "dfexplore.config, dfexplore.cli; print('tensorflow' in sys.modules, 'mtcnn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_tensorflow_is_configured_when_imported():
+    code = (
+        "import os; os.environ.pop('TF_ENABLE_ONEDNN_OPTS', None); os.environ.pop('TF_CPP_MIN_LOG_LEVEL', None)\n"
+        "from dfexplore._tf import tensorflow; tf = tensorflow()\n"
+        "print(os.environ['TF_ENABLE_ONEDNN_OPTS'], os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "2"]
+    # The user's own setting wins.
+    code2 = "import os; os.environ['TF_ENABLE_ONEDNN_OPTS'] = '0'\n" + code.split("\n", 1)[1]
+    out = subprocess.run([sys.executable, "-c", code2], capture_output=True, text=True, timeout=120)
+    assert out.stdout.split()[0] == "0"

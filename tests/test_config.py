@@ -1,0 +1,33 @@
+import pytest
+
+from dfexplore import config
+from dfexplore.dataset import Dataset
+from dfexplore.errors import DatasetError
+
+
+def test_data_dir_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("DFEXPLORE_DATA", str(tmp_path))
+    assert config.data_dir() == tmp_path
+
+
+def test_data_dir_must_be_a_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("DFEXPLORE_DATA", str(tmp_path / "nope"))
+    with pytest.raises(DatasetError, match=r"DFEXPLORE_DATA='.*nope' is not a folder"):
+        config.data_dir()
+
+
+def test_without_data_the_sample_is_generated_once_in_the_cache(tmp_path, monkeypatch):
+    monkeypatch.delenv("DFEXPLORE_DATA", raising=False)
+    monkeypatch.setenv("DFEXPLORE_CACHE", str(tmp_path / "cache"))
+    first = config.data_dir()
+    assert first == tmp_path / "cache" / f"sample-v{config.SAMPLE_VERSION}"
+    ds = Dataset.from_folder(first)
+    assert set(ds.label_counts()[["FAKE", "REAL"]]) and len(ds) > 0
+    stamp = (first / "metadata.json").stat().st_mtime_ns
+    assert config.data_dir() == first  # reused, not regenerated
+    assert (first / "metadata.json").stat().st_mtime_ns == stamp
+
+
+def test_cache_dir_default_is_per_user(monkeypatch):
+    monkeypatch.delenv("DFEXPLORE_CACHE", raising=False)
+    assert "dfexplore" in str(config.cache_dir())
