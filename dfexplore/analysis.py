@@ -18,7 +18,7 @@ from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
 from .faces import FaceDetector, crop, make_detector, track_stream
 from .similarity import ssim_pairs, ssim_series
-from .video import VideoInfo, iter_frames
+from .video import VideoInfo, iter_frames, prefetch
 
 __all__ = ["VideoAnalysis", "analyze_video", "default_detector"]
 
@@ -231,7 +231,8 @@ def analyze_video(
     pairs = _PairBuffer(backend)
     boxes: list[np.ndarray] = []
     prev_pos, prev_crop = None, None
-    frames = iter_frames(path, stride=stride, stop=stop)
+    # Decoding runs in a background thread, overlapping detection and SSIM.
+    frames = prefetch(iter_frames(path, stride=stride, stop=stop))
     for pos, frame, box, _, _ in track_stream(frames, detector, detect_every):
         if box is None:
             boxes.append(np.full(4, np.nan))

@@ -8,6 +8,8 @@ holds a whole video in memory.
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -22,6 +24,7 @@ __all__ = [
     "VideoError",
     "first_frame",
     "iter_frames",
+    "prefetch",
     "resize_max_side",
     "to_rgb",
     "write_video",
@@ -217,6 +220,77 @@ def iter_frames(
             )
     finally:
         cap.release()
+
+
+_END = object()
+
+
+def prefetch(frames: Iterable, depth: int = 8) -> Iterator:
+    """Run an iterator (e.g. :func:`iter_frames`) in a background thread, ``depth`` items ahead.
+
+    OpenCV releases Python's global lock while it decodes, so on a machine
+    with two or more cores decoding overlaps with the caller's work on the
+    previous frames.  Memory grows by at most ``depth`` items.  Exceptions of
+    the iterator are raised in the caller, at the position they happened;
+    closing the returned generator stops the thread and closes the iterator.
+
+    Parameters
+    ----------
+    frames : iterable
+    depth : int
+        Items decoded ahead (``>= 1``).
+
+    Yields
+    ------
+    The items of ``frames``, in order.
+    """
+    if depth < 1:
+        raise ValueError(f"depth must be >= 1, got {depth}")
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work():
+        it = iter(frames)
+        try:
+            for item in it:
+                if not put((item, None)):
+                    break
+        except BaseException as exc:  # handed to the consumer
+            put((_END, exc))
+        else:
+            put((_END, None))
+        finally:
+            close = getattr(it, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=work, name="dfexplore-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if exc is not None:
+                raise exc
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        thread.join()
 
 
 def first_frame(path) -> np.ndarray:

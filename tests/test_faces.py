@@ -223,11 +223,15 @@ class ScriptedDetector(FaceDetector):
         super().__init__(max_side=None)
         self.script = script
         self.calls = 0
+        self.rois = []
 
-    def _detect_small(self, frame):
-        out = self.script(int(frame[0, 0, 0]))
+    def detect(self, frame, roi=None):
         self.calls += 1
-        return out
+        self.rois.append(roi)
+        return self.script(int(frame[0, 0, 0]))
+
+    def _detect_small(self, frame):  # pragma: no cover - detect is overridden
+        raise AssertionError
 
 
 def _frames(n):
@@ -353,3 +357,26 @@ def test_track_finds_faces_in_real_face_clips(real_tracks):
 
 def test_track_finds_no_face_in_the_animation(real_tracks):
     assert real_tracks["noface_animation.mp4"].hit_rate == 0.0
+
+
+def test_track_searches_around_the_face_then_the_whole_frame():
+    # Found at 0 (whole frame), 10 (ROI); missed at 20: ROI first, then whole frame.
+    det = ScriptedDetector(lambda i: _box(50) if i in (0, 10) else FaceBoxes.empty())
+    track(_frames(21), det, detect_every=10, max_misses=1)
+    assert det.rois[0] is None  # no track yet: whole frame
+    assert det.rois[1] is not None  # live track: region around the face
+    x1, y1, x2, y2 = det.rois[1]
+    assert x1 <= 50 and x2 >= 70 and (x2 - x1) == (y2 - y1)
+    assert det.rois[2] is not None and det.rois[3] is None  # miss in the region -> whole frame
+    det2 = ScriptedDetector(lambda i: _box(50))
+    track(_frames(21), det2, detect_every=10, roi_margin=None)
+    assert all(r is None for r in det2.rois)
+
+
+def test_detect_in_a_region_maps_boxes_to_the_frame(face_photo):
+    haar = HaarDetector()
+    full = haar.detect(face_photo).xyxy[0]
+    region = haar.detect(face_photo, roi=(100, 0, 356, 256))
+    assert len(region) == 1
+    assert region.xyxy[0] == pytest.approx(full, abs=12)
+    assert len(haar.detect(face_photo, roi=(400, 400, 405, 405))) == 0  # too small to search

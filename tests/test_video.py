@@ -201,3 +201,40 @@ def test_real_clip_streams_every_frame(real_sample):
     path = real_sample / "gipallee_real.mp4"
     n = sum(1 for _ in iter_frames(path))
     assert n == VideoInfo.from_path(path).frame_count == 243
+
+
+def test_prefetch_yields_everything_in_order_and_reraises():
+    from dfexplore.video import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+
+    def broken():
+        yield 1
+        yield 2
+        raise VideoError("x.mp4", "corrupt at frame 2", 2)
+
+    got = []
+    with pytest.raises(VideoError, match="corrupt at frame 2"):
+        for item in prefetch(broken(), depth=1):
+            got.append(item)
+    assert got == [1, 2]
+    with pytest.raises(ValueError, match="depth must be >= 1"):
+        next(prefetch([], depth=0))
+
+
+def test_prefetch_close_stops_the_thread_and_releases_the_capture(make_clip):
+    import threading
+
+    from dfexplore.video import prefetch
+
+    gen = prefetch(iter_frames(make_clip(frames=moving_pattern(n=40))), depth=2)
+    next(gen)
+    gen.close()
+    assert not [t for t in threading.enumerate() if t.name == "dfexplore-prefetch"]
+
+
+def test_prefetch_of_a_bad_video_raises_its_error(tmp_path):
+    from dfexplore.video import prefetch
+
+    with pytest.raises(VideoError, match="no such file"):
+        list(prefetch(iter_frames(tmp_path / "none.mp4")))

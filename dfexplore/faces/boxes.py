@@ -72,6 +72,12 @@ class FaceBoxes:
         kp = None if self.keypoints is None else self.keypoints * factor
         return FaceBoxes(self.xyxy * factor, self.confidence.copy(), kp)
 
+    def shifted(self, dx: float, dy: float) -> "FaceBoxes":
+        """The same boxes moved by ``(dx, dy)`` pixels (e.g. from a region back to the frame)."""
+        offset = np.array([dx, dy, dx, dy], np.float32)
+        kp = None if self.keypoints is None else self.keypoints + np.array([dx, dy], np.float32)
+        return FaceBoxes(self.xyxy + offset, self.confidence.copy(), kp)
+
     def largest(self) -> "FaceBoxes":
         """Only the largest box (empty stays empty)."""
         if len(self) == 0:

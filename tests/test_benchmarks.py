@@ -1,0 +1,158 @@
+"""The benchmark harness (``python -m benchmarks``): a smoke run on a tiny generated clip,
+and the pieces that can be checked without running it.  No timing assertions: the
+targets live in the benchmark's output, never in unit tests."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dfexplore.classify import threshold_verdict
+
+REPO = Path(__file__).resolve().parents[1]
+# benchmarks/ is a folder of the checkout, not part of the installed package.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.cli import parse_args  # noqa: E402
+from benchmarks.report import build_table, render  # noqa: E402
+from benchmarks.seed_method import classify, match_shape  # noqa: E402
+
+
+# ----------------------------------------------------------------------------- the seed's rule
+
+
+@pytest.mark.parametrize(
+    "scores",
+    [
+        [0.97, 0.95, 0.96],  # narrow and high: REAL
+        [0.90, 0.91, 0.905],  # narrow but low: FAKE
+        [0.99, 0.60, 0.98],  # wide: MAYBE_FAKE
+        [0.93],  # one score
+        [0.5, 0.5],
+    ],
+)
+def test_seed_classify_is_dfexplores_rule(scores):
+    assert classify(scores) == threshold_verdict(scores).verdict.value
+
+
+def test_match_shape_resizes_only_when_shapes_differ():
+    prev = np.zeros((40, 30, 3), np.uint8)
+    same = np.ones((40, 30, 3), np.uint8)
+    other = np.full((52, 47, 3), 200, np.uint8)
+    assert match_shape(same, prev) is same
+    out = match_shape(other, prev)
+    assert out.shape == prev.shape and out.dtype == np.uint8 and (out == 200).all()
+
+
+def test_methods_option_is_validated(capsys):
+    assert parse_args(["--methods", "seed,floor"]).methods == ["floor", "seed"]  # table order
+    with pytest.raises(SystemExit) as e:
+        parse_args(["--methods", "floor,yolo"])
+    assert e.value.code == 2
+    assert "unknown method(s) yolo" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def _run(frames, seconds, rss, **extra):
+    return {"ok": True, "frames_measured": frames, "seconds": seconds, "rss_mb": rss,
+            "rss_after_setup_mb": rss / 2, "info": {"width": 100, "height": 50, "frame_count": 300, "fps": 30.0},
+            **extra}
+
+
+def test_table_extrapolates_a_seed_prefix_and_reports_errors():
+    clips = [{"name": "a.mp4", "label": "FAKE"}, {"name": "b.mp4", "label": "REAL"}]
+    results = {
+        "a.mp4": {
+            "floor": _run(300, 1.0, 60),
+            "dfexplore": _run(300, 3.0, 120, verdict="FAKE", face_fraction=0.9, basis="face"),
+            "seed": _run(60, 6.0, 700, crops=30, pairs=29, resized_pairs=20, verdict="FAKE", hit_rate=0.5,
+                         max_frames=60),
+        },
+        "b.mp4": {
+            "floor": _run(300, 1.0, 60),
+            "dfexplore": {"ok": False, "error": "VideoError: boom"},
+            "seed": _run(60, 6.0, 700, crops=60, pairs=59, resized_pairs=0, verdict=None, hit_rate=1.0,
+                         max_frames=60),
+        },
+    }
+    t = build_table(clips, results, ["floor", "dfexplore", "seed"], seed_frames=60)
+    assert t.column("clip") == ["a.mp4", "b.mp4", "TOTAL (2 clips)"]
+    assert t.column("seed s")[0] == "30.00†"  # 6 s for 60 of 300 frames -> 30 s
+    assert t.column("seed fps")[0] == "10.0"  # measured
+    assert t.column("seed/dfexplore time")[0] == "10.00x"
+    assert t.column("dfexplore/floor time")[:2] == ["3.00x", "?"]
+    # 240 more frames, half of them with a face, each holding a 100x50x3 frame.
+    assert t.column("seed RSS MB est. whole clip")[0] == f"{700 + 120 * 100 * 50 * 3 / 2**20:.0f}"
+    assert t.column("dfexplore verdict")[:2] == ["FAKE", "error"]
+    assert t.column("seed verdict")[:2] == ["FAKE†", "none (<2 crops)†"]
+    assert t.column("seed pairs resized")[2] == "20/88"
+    assert any("VideoError: boom" in n for n in t.notes)
+    md = render(t, markdown=True).splitlines()
+    assert md[0].startswith("| clip | label | resolution | frames |") and len(md[1].split("|")) == len(t.columns) + 2
+
+
+# ----------------------------------------------------------------------------- smoke run
+
+
+def _table(markdown: str) -> tuple[list[str], list[list[str]]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    rows = [[c.strip() for c in line.strip().strip("|").split(" | ")] for line in lines]
+    return rows[0], rows[1:]
+
+
+def _number(cell: str) -> float:
+    m = re.match(r"^([0-9][0-9,]*\.?[0-9]*)", cell)
+    assert m, f"not a number: {cell!r}"
+    return float(m.group(1).replace(",", ""))
+
+
+def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
+    from dfexplore.sample import make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "data", n_real=1, n_fake=0, n_frames=8)
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", str(data), "--methods", "floor,dfexplore,seed",
+         "--seed-frames", "5", "--hit-rate", "--gpu-ssim", "--markdown", "--quiet", "--json", str(raw)],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    assert out.startswith("Machine: ") and "TensorFlow sees a GPU: " in out
+    assert "Command: `python -m benchmarks " in out and "--seed-frames 5" in out
+    assert "no GPU: skipped" in out or "pairs/s" in out
+
+    cols, rows = _table(out)
+    for method in ("floor", "dfexplore", "seed"):
+        for what in ("s", "fps", "peak RSS MB"):
+            assert f"{method} {what}" in cols
+    for col in ("resolution", "frames", "seed frames measured", "dfexplore/floor time", "seed/dfexplore time",
+                "seed verdict", "dfexplore verdict", "dfexplore face_fraction", "per-frame Haar hit rate",
+                "per-frame track hit rate"):
+        assert col in cols
+    assert [r[0] for r in rows] == ["synth_astronaut_real_00.mp4", "TOTAL (1 clip)"]
+    clip = dict(zip(cols, rows[0]))
+    assert clip["resolution"] == "384x288" and clip["frames"] == "8" and clip["seed frames measured"] == "5"
+    assert clip["seed s"].endswith("†")  # extrapolated from the 5-frame prefix
+    for col in ("floor s", "floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore fps",
+                "dfexplore peak RSS MB", "seed s", "seed fps", "seed peak RSS MB",
+                "dfexplore/floor time", "seed/dfexplore time"):
+        assert _number(clip[col]) > 0, col
+    assert clip["dfexplore verdict"].split()[0] in {"REAL", "FAKE", "MAYBE_FAKE"}
+    assert clip["seed verdict"].rstrip("†") in {"REAL", "FAKE", "MAYBE_FAKE", "none (<2 crops)"}
+    for col in ("dfexplore face_fraction", "per-frame Haar hit rate", "per-frame track hit rate"):
+        assert 0.0 <= _number(clip[col]) <= 1.0
+
+    results = json.loads(raw.read_text())["results"]["synth_astronaut_real_00.mp4"]
+    assert {m for m, r in results.items() if r["ok"]} == {"floor", "dfexplore", "seed", "perframe"}
+    assert results["floor"]["frames_measured"] == results["dfexplore"]["frames_measured"] == 8
+    assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
