@@ -84,7 +84,23 @@ def test_tensorflow_is_configured_when_imported():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["1", "2"]
+    # TensorFlow's C++ start-up lines (CUDA probing, CPU notices) are kept out of notebooks and CLIs.
+    assert "cudart_stub" not in out.stderr and "InitializeLog" not in out.stderr, out.stderr
     # The user's own setting wins.
     code2 = "import os; os.environ['TF_ENABLE_ONEDNN_OPTS'] = '0'\n" + code.split("\n", 1)[1]
     out = subprocess.run([sys.executable, "-c", code2], capture_output=True, text=True, timeout=120)
     assert out.stdout.split()[0] == "0"
+
+
+def test_filtered_stderr_drops_only_start_up_noise():
+    code = (
+        "import os\n"
+        "from dfexplore._tf import _filtered_stderr\n"
+        "with _filtered_stderr():\n"
+        "    os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+        "    os.write(2, b'I0000 00:00:1795618678.222351   25783 cudart_stub.cc:31] Could not find cuda drivers\\n')\n"
+        "    os.write(2, b'a real problem\\n')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    assert out.stderr.strip() == "a real problem"
