@@ -9,7 +9,8 @@ The figures are created through :mod:`matplotlib.pyplot`, so they show up with
 ``plt.show()`` in a script and with any notebook backend.  In Jupyter with the
 inline backend, a figure that is the *value* of a cell is displayed once by the
 cell's output and once more by the backend; assign it (``fig = frame_grid(...)``)
-or end the line with ``;`` to see it once.
+to see it once.  (Ending the line with ``;`` also works interactively, but not
+under nbval, which runs cells without history.)
 
 Functions
 ---------
@@ -18,7 +19,7 @@ label_pie
 frame_grid
     Every ``step``-th frame of a clip in a grid, titled with frame numbers.
 face_preview
-    One row per face detector: frame / detections / zoomed largest face.
+    One row per face detector: frame / detections / zoomed main face.
 similarity_plot
     SSIM between consecutive frames for one or more clips.
 drop_frames
@@ -343,7 +344,8 @@ def face_preview(frame, detectors, title: str = "", margin: float = 0.3, size: i
     """Compare face detectors on one frame, one row per detector.
 
     Each row shows the original frame, the frame with the detector's boxes
-    drawn, and the largest face cut out with :func:`dfexplore.faces.boxes.crop`
+    drawn, and the main face (largest ``area * confidence``, see
+    :meth:`dfexplore.faces.FaceBoxes.main`) cut out with :func:`dfexplore.faces.boxes.crop`
     (square, with ``margin`` of context, ``size x size`` pixels).  When a
     detector finds no face, the third panel says "no face found".
 
@@ -392,17 +394,15 @@ def face_preview(frame, detectors, title: str = "", margin: float = 0.3, size: i
         _show_image(ax_boxes, draw_boxes(image, boxes), f"{name}: {n} face{'' if n == 1 else 's'} found")
         if n == 0:
             ax_face.set_axis_off()
-            ax_face.set_title(f"{name}: largest face")
+            ax_face.set_title(f"{name}: main face")
             ax_face.text(
                 0.5, 0.5, "no face found", ha="center", va="center", fontsize=14,
                 color="0.35", transform=ax_face.transAxes,
             )
             continue
-        areas = (boxes.xyxy[:, 2] - boxes.xyxy[:, 0]) * (boxes.xyxy[:, 3] - boxes.xyxy[:, 1])
-        i = int(np.argmax(areas))
-        face = crop(image, boxes.xyxy[i], margin=margin, size=size)
-        conf = float(np.asarray(boxes.confidence)[i])
-        _show_image(ax_face, face, f"{name}: largest face (confidence {conf:.2f})")
+        main = boxes.main()
+        face = crop(image, main.xyxy[0], margin=margin, size=size)
+        _show_image(ax_face, face, f"{name}: main face (confidence {float(main.confidence[0]):.2f})")
     if title:
         fig.suptitle(title, fontsize=14)
     return fig

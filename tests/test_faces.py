@@ -52,6 +52,10 @@ def test_face_boxes_helpers_and_json():
     big = b.largest()
     assert big.xyxy.tolist() == [[0, 0, 20, 30]] and big.keypoints.shape == (1, 5, 2)
     assert b.scaled(2).xyxy[1].tolist() == [0, 0, 40, 60]
+    assert b.shifted(5, 1).xyxy[0].tolist() == [5, 1, 15, 11] and b.shifted(5, 1).keypoints[0, 0].tolist() == [5, 1]
+    decoy = FaceBoxes([[0, 0, 100, 100], [0, 0, 40, 40]], [0.1, 0.95])
+    assert decoy.main().xyxy.tolist() == [[0, 0, 40, 40]] and decoy.largest().xyxy.tolist() == [[0, 0, 100, 100]]
+    assert len(FaceBoxes.empty().main()) == 0
     json.dumps(b.to_list())  # plain floats, not numpy scalars
 
 

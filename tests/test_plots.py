@@ -210,7 +210,7 @@ def test_face_preview_one_row_per_detector(face_photo):
     t = [ax.get_title() for ax in fig.axes]
     assert t[0].startswith("Boxy") and t[3].startswith("Blind")
     assert "2 faces found" in t[1] and "0 faces found" in t[4]
-    # the largest box is the second one (30 x 50), cropped to size x size
+    # the main face (largest area x confidence) is the second box (30 x 50), cropped to size x size
     crop = fig.axes[2].images[0].get_array()
     assert crop.shape == (64, 64, 3)
     assert "0.90" in t[2]
@@ -218,6 +218,20 @@ def test_face_preview_one_row_per_detector(face_photo):
     assert len(fig.axes[5].images) == 0
     assert [x.get_text() for x in fig.axes[5].texts] == ["no face found"]
     assert fig.get_suptitle() == "astronaut"
+
+
+class DecoyDetector:
+    """A big unconfident false positive beside a smaller confident face."""
+
+    name = "Decoy"
+
+    def detect(self, frame_rgb):
+        return FaceBoxes([[0, 0, 100, 100], [40, 40, 80, 80]], [0.1, 0.99])
+
+
+def test_face_preview_crops_the_main_face_not_the_largest_box(face_photo):
+    fig = plots.face_preview(face_photo[::4, ::4], DecoyDetector(), size=32)
+    assert "main face (confidence 0.99)" in fig.axes[2].get_title()
 
 
 def test_face_preview_boxes_panel_differs_from_original(face_photo):

@@ -78,6 +78,18 @@ class FaceBoxes:
         kp = None if self.keypoints is None else self.keypoints + np.array([dx, dy], np.float32)
         return FaceBoxes(self.xyxy + offset, self.confidence.copy(), kp)
 
+    def main(self) -> "FaceBoxes":
+        """Only the main face: the box with the largest ``area * confidence`` (empty stays empty).
+
+        Prefer this to :meth:`largest`: a detector's false positive can be
+        larger than the face, but rarely as confident.
+        """
+        if len(self) == 0:
+            return self
+        i = int(np.argmax(self.area * self.confidence))
+        kp = None if self.keypoints is None else self.keypoints[i : i + 1]
+        return FaceBoxes(self.xyxy[i : i + 1], self.confidence[i : i + 1], kp)
+
     def largest(self) -> "FaceBoxes":
         """Only the largest box (empty stays empty)."""
         if len(self) == 0:
