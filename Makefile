@@ -10,11 +10,12 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SHARED_SAMPLE ?= ../shared/data/dfdc_sample
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help venv lab test unit notebooks-test notebooks notebooks-update sample clean
+.PHONY: help venv lab app test unit notebooks-test notebooks notebooks-update sample clean
 
 help:
 	@echo "make lab    set up .venv, generate the sample dataset if DFEXPLORE_DATA is unset, start JupyterLab"
 	@echo "make test   set up .venv and run the whole test suite (unit tests and notebooks)"
+	@echo "make app    the video explorer as a web page (Voila) on http://127.0.0.1:$(APP_PORT)/"
 	@echo "make notebooks          executed HTML copies of the notebooks in build/notebooks"
 	@echo "make notebooks-update   refresh the notebooks' stored outputs on the sample dataset"
 
@@ -32,15 +33,22 @@ sample: $(STAMP)
 lab: sample
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
+# The explorer (notebooks/06_explorer.ipynb) as a web page without code, on this machine only;
+# app/voila.json leaves out JupyterLab extensions that fail outside JupyterLab.
+APP_PORT ?= 8866
+app: sample
+	$(VENV)/bin/voila notebooks/06_explorer.ipynb --Voila.ip=127.0.0.1 --port=$(APP_PORT) --no-browser \
+	  --Voila.config_file_paths=app
+
 unit: $(STAMP)
 	$(PY) -m pytest tests
 
 # Notebooks run twice: on the embedded sample, and on the real clips when ../shared is there.
 notebooks-test: $(STAMP)
 ifneq ($(NOTEBOOKS),)
-	env -u DFEXPLORE_DATA $(PY) -m pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+	env -u DFEXPLORE_DATA $(PY) -m pytest --nbval-cell-timeout=600 --nbval --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
 	if [ -f $(SHARED_SAMPLE)/metadata.json ]; then \
-	  DFEXPLORE_DATA=$(abspath $(SHARED_SAMPLE)) $(PY) -m pytest --nbval-lax $(NOTEBOOKS); \
+	  DFEXPLORE_DATA=$(abspath $(SHARED_SAMPLE)) $(PY) -m pytest --nbval-cell-timeout=600 --nbval-lax $(NOTEBOOKS); \
 	else echo "skipping notebooks on real clips: $(SHARED_SAMPLE) not found"; fi
 else
 	@echo "no notebooks yet"
@@ -51,12 +59,12 @@ test: unit notebooks-test
 # Executed HTML copies of the notebooks, for reading (on DFEXPLORE_DATA or the sample).
 notebooks: sample
 	mkdir -p build/notebooks
-	$(VENV)/bin/jupyter nbconvert --to html --execute --output-dir build/notebooks $(NOTEBOOKS)
+	$(VENV)/bin/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --output-dir build/notebooks $(NOTEBOOKS)
 
 # Re-execute the notebooks in place on the embedded sample (the stored outputs nbval checks),
 # clear the outputs nbval ignores, and sync the paired py:percent scripts.
 notebooks-update: $(STAMP)
-	env -u DFEXPLORE_DATA $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+	env -u DFEXPLORE_DATA $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 --inplace $(NOTEBOOKS)
 	$(PY) tools/clear_ignored_outputs.py $(NOTEBOOKS)
 	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
 

@@ -277,7 +277,12 @@ def prefetch(frames: Iterable, depth: int = 8) -> Iterator:
     thread.start()
     try:
         while True:
-            item, exc = q.get()
+            try:
+                item, exc = q.get(timeout=1.0)
+            except queue.Empty:
+                if thread.is_alive() or not q.empty():
+                    continue
+                raise RuntimeError("the background frame reader stopped without a result") from None
             if exc is not None:
                 raise exc
             if item is _END:

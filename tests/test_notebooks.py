@@ -153,5 +153,9 @@ def test_readme_table_lists_exactly_the_notebooks():
     listed = set(re.findall(r"^\|\s*`([^`]+?)(?:\.ipynb)?`\s*\|", readme, flags=re.MULTILINE))
     assert listed, "notebooks/README.md has no table of notebooks (rows like '| `01_name` | what it shows |')"
     present = {p.stem for p in NOTEBOOKS}
-    assert not listed - present, f"listed in notebooks/README.md but missing: {sorted(listed - present)}"
-    assert not present - listed, f"notebooks missing from the table in notebooks/README.md: {sorted(present - listed)}"
+    problems = []
+    if listed - present:
+        problems.append(f"listed in the table but not in notebooks/: {sorted(listed - present)}")
+    if present - listed:
+        problems.append(f"in notebooks/ but not listed in the table: {sorted(present - listed)}")
+    assert not problems, "notebooks/README.md: " + "; ".join(problems)
