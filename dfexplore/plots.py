@@ -344,8 +344,7 @@ def face_preview(frame, detectors, title: str = "", margin: float = 0.3, size: i
     """Compare face detectors on one frame, one row per detector.
 
     Each row shows the original frame, the frame with the detector's boxes
-    drawn, and the main face (largest ``area * confidence``, see
-    :meth:`dfexplore.faces.FaceBoxes.main`) cut out with :func:`dfexplore.faces.boxes.crop`
+    drawn, and the main face (see :meth:`dfexplore.faces.FaceBoxes.main`) cut out with :func:`dfexplore.faces.boxes.crop`
     (square, with ``margin`` of context, ``size x size`` pixels).  When a
     detector finds no face, the third panel says "no face found".
 

@@ -105,8 +105,14 @@ class Classifier(Protocol):
 # --------------------------------------------------------------------------- filtering
 
 
+def _label_or_none(label) -> str | None:
+    """A label from a metadata table: a string, or None for a missing one (None or NaN)."""
+    return None if label is None or label != label else str(label)
+
+
 def _label_key(label) -> str:
-    return UNKNOWN if label is None else str(label)
+    label = _label_or_none(label)
+    return UNKNOWN if label is None else label
 
 
 def filter_names(meta, label: str = ALL, text: str = "") -> list[str]:
@@ -146,6 +152,7 @@ def filter_names(meta, label: str = ALL, text: str = "") -> list[str]:
 
 def option_label(name: str, label, exists: bool = True) -> str:
     """The picker's text for one video: its name and its true label."""
+    label = _label_or_none(label)
     text = f"{name} \u2014 {'unlabelled' if label is None else label}"
     return text if exists else f"{text} (file missing)"
 
@@ -172,13 +179,15 @@ class ExplorerResult:
     probability : float or None
         P(FAKE) from the classifier, when one is given and it worked.
     notes : list of str
-        Things worth knowing about a result that did work (no face in the
-        first frame, judged on whole frames, the classifier failed, ...).
+        Problems with a result that did work (the classifier failed, the
+        images could not be drawn).
     frame_png, faces_png, plot_png : bytes
         The first frame with face boxes, the strip of face crops and the SSIM
         plot, as PNG; ``b""`` when there is nothing to show.
     seconds : float
         Time to analyse and render.
+    first_frame_faces : int
+        Faces the detector finds in the first frame (drawn in yellow).
     traceback : str or None
         The traceback of an unexpected error (not shown in the widget; for
         debugging).
@@ -195,7 +204,14 @@ class ExplorerResult:
     faces_png: bytes = b""
     plot_png: bytes = b""
     seconds: float = 0.0
+    first_frame_faces: int = 0
     traceback: str | None = field(default=None, repr=False)
+
+    @property
+    def first_frame_tracked(self) -> bool:
+        """Whether the face track has a box in the first frame."""
+        a = self.analysis
+        return a is not None and len(a.boxes) > 0 and bool(np.all(np.isfinite(a.boxes[0])))
 
     @property
     def ok(self) -> bool:
@@ -399,16 +415,27 @@ def verdict_html(result: ExplorerResult, classifier_name: str | None = None) -> 
 class _ProgressDetector(FaceDetector):
     """Wraps the caller's detector and reports each detection, to drive a progress bar.
 
-    Boxes are exactly those of the wrapped detector: every call and every
-    attribute the pipeline reads is forwarded.  The tracker detects once every
+    Boxes are exactly those of the wrapped detector: ``detect`` and
+    ``detect_batch`` are forwarded with all their arguments, and the wrapped
+    detector's settings (``max_side``, ``roi_side``, ...) are copied, so the
+    pipeline sees the same detector.  The tracker detects once every
     ``detect_every`` frames, so the count of calls tells how far the analysis is.
+    (A ``progress`` callback in :func:`~dfexplore.analysis.analyze_video` would
+    make this wrapper unnecessary.)
     """
 
     def __init__(self, inner: FaceDetector, on_detect: Callable[[], None]):
-        # no super().__init__: max_side is the wrapped detector's
+        # no super().__init__: the settings are the wrapped detector's
+        for attr in dir(inner):
+            if attr.startswith("_"):
+                continue
+            value = getattr(inner, attr, None)
+            if not callable(value):
+                try:
+                    setattr(self, attr, value)
+                except AttributeError:  # a read-only property of the base class
+                    pass
         self.inner = inner
-        self.max_side = getattr(inner, "max_side", None)
-        self.name = getattr(inner, "name", type(inner).__name__)
         self._on_detect = on_detect
 
     def detect(self, frame, *args, **kwargs):
@@ -425,7 +452,7 @@ class _ProgressDetector(FaceDetector):
         return self.inner._detect_small(frame, *args, **kwargs)
 
     def __getattr__(self, attr):
-        # settings the pipeline may read (e.g. roi_side): the wrapped detector's
+        # anything else: the wrapped detector's
         if attr == "inner":
             raise AttributeError(attr)
         return getattr(self.inner, attr)
@@ -508,7 +535,7 @@ class ExplorerState:
     def label_choices(self) -> list[str]:
         """Values for the label filter: ``ALL``, the labels, and ``UNKNOWN`` when some are unlabelled."""
         out = [ALL, "REAL", "FAKE"]
-        if self._meta["label"].isna().any():
+        if any(_label_or_none(v) is None for v in self._meta["label"]):
             out.append(UNKNOWN)
         return out
 
@@ -531,8 +558,8 @@ class ExplorerState:
         return f"Each video: {frames}, faces found with {self.detector!r}{more}."
 
     # ------------------------------------------------------------------ analysis
-    def _label(self, name: str):
-        return self._meta.at[name, "label"]
+    def _label(self, name: str) -> str | None:
+        return _label_or_none(self._meta.at[name, "label"])
 
     def path(self, name: str) -> Path:
         """The video's path. Raises DatasetError (unknown name, file missing)."""
@@ -551,7 +578,7 @@ class ExplorerState:
         """
         label, original = None, None
         try:
-            label, original = self.dataset.label(name), self.dataset.original(name)
+            label, original = _label_or_none(self.dataset.label(name)), self.dataset.original(name)
             VideoInfo.from_path(self.path(name))
         except Exception as exc:  # noqa: BLE001 - every problem becomes a message
             return ExplorerResult(name=name, label=label, original=original, error=_error_text(exc),
@@ -655,13 +682,9 @@ class ExplorerState:
         frame = first_frame(a.path)
         detections = self.detector.detect(frame)
         track_box = a.boxes[0] if len(a.boxes) else None
-        if len(detections) == 0:
-            out.notes.append("no face found in the first frame")
+        out.first_frame_faces = len(detections)
         out.frame_png = first_frame_png(frame, track_box, detections)
         out.faces_png = face_strip_png(a.preview)
-        if a.basis != "face":
-            out.notes.append("no face found in enough frames: the SSIM compares whole frames, "
-                             "which cannot reliably tell real from fake")
         out.plot_png = ssim_plot_png({out.name: a.scores}, floor=float(a.report.floor), title=_ssim_title(a))
 
     # ------------------------------------------------------------------ originals
@@ -769,7 +792,7 @@ class VideoExplorer(widgets.VBox):
         s = self.state
         self.label_filter = widgets.ToggleButtons(
             options=[("all" if c == ALL else ("unlabelled" if c == UNKNOWN else c), c) for c in s.label_choices()],
-            value=ALL, description="label", style={"button_width": "90px"},
+            value=ALL, description="true label", style={"button_width": "80px", "description_width": "initial"},
         )
         self.search = widgets.Text(value="", placeholder="part of a file name", description="search",
                                    continuous_update=True)
@@ -780,9 +803,9 @@ class VideoExplorer(widgets.VBox):
                                               layout=widgets.Layout(visibility="hidden"))
         self.status = widgets.HTML(value="")
         self.result_html = widgets.HTML(value=self._hint())
-        self.frame_image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        self.frame_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="480px"))
         self.faces_image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
-        self.plot_image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        self.plot_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="680px"))
         self.frame_caption = widgets.HTML()
         self.faces_caption = widgets.HTML()
         self.overlay_button = widgets.ToggleButton(value=False, description="Overlay original",
@@ -806,18 +829,21 @@ class VideoExplorer(widgets.VBox):
 
         settings = widgets.HTML(f'<span class="dfx-settings" style="color:#555">{html.escape(s.settings_text())}</span>')
         settings.add_class("dfx-settings-box")
-        frame_box = widgets.VBox([self.frame_image, self.frame_caption])
-        plot_box = widgets.VBox([self.plot_image, widgets.HBox([self.overlay_button, self.overlay_html])])
+        top = widgets.Layout(align_items="flex-start")
+        middle = widgets.Layout(align_items="center")
+        frame_box = widgets.VBox([self.frame_image, self.frame_caption], layout=top)
+        plot_box = widgets.VBox([self.plot_image, widgets.HBox([self.overlay_button, self.overlay_html], layout=middle)],
+                                layout=top)
         super().__init__(children=[
-            widgets.HBox([self.label_filter, self.search]),
-            widgets.HBox([self.picker, self.count]),
+            widgets.HBox([self.label_filter, self.search], layout=middle),
+            widgets.HBox([self.picker, self.count], layout=middle),
             settings,
-            widgets.HBox([self.progress, self.status]),
+            widgets.HBox([self.progress, self.status], layout=middle),
             self.result_html,
-            widgets.HBox([frame_box, plot_box]),
+            widgets.HBox([frame_box, plot_box], layout=widgets.Layout(align_items="flex-start", flex_flow="row wrap")),
             self.faces_caption,
             self.faces_image,
-        ])
+        ], layout=top)
         self.add_class("dfx-explorer")
 
     # ------------------------------------------------------------------ public
@@ -968,10 +994,11 @@ class VideoExplorer(widgets.VBox):
             self._show(result)
 
     def _show(self, result: ExplorerResult) -> None:
+        # the verdict box last: when it names the video, the images are already there
         self.current = result
-        self.result_html.value = verdict_html(result, self.state.classifier_name)
         if not result.ok:
             self._clear()
+            self.result_html.value = verdict_html(result, self.state.classifier_name)
             return
         self._set_overlay_button(result)
         a = result.analysis
@@ -979,17 +1006,20 @@ class VideoExplorer(widgets.VBox):
                          (self.plot_image, result.plot_png)):
             img.value = png
             img.layout.display = "" if png else "none"
-        box = "" if len(a.boxes) and np.all(np.isfinite(a.boxes[0])) else " (no tracked face in this frame)"
-        self.frame_caption.value = (
-            '<span style="color:#555;font-size:0.9em">first frame: tracked face in '
-            f'<b style="color:#e6194b">red</b>{box}, every face the detector finds in '
-            '<b style="color:#c9a000">yellow</b></span>'
-        )
+        red, yellow = '<b style="color:#e6194b">red</b>', '<b style="color:#c9a000">yellow</b>'
+        if result.first_frame_tracked:
+            caption = f"first frame: the tracked face in {red}, every face the detector finds in {yellow}"
+        elif result.first_frame_faces:
+            caption = f"first frame: no tracked face yet; the faces the detector finds in {yellow}"
+        else:
+            caption = "first frame: no face found"
+        self.frame_caption.value = f'<span class="dfx-frame-caption" style="color:#555;font-size:0.9em">{caption}</span>'
         if result.faces_png:
             self.faces_caption.value = (f'<span style="color:#555">the tracked face at {len(a.preview)} frames '
                                         "spread over the analysed part (the crops SSIM compares)</span>")
         else:
             self.faces_caption.value = '<span style="color:#555">no face crops: no face was tracked</span>'
+        self.result_html.value = verdict_html(result, self.state.classifier_name)
 
     def _on_overlay(self, change) -> None:
         if self._updating_options or self.current is None or not self.current.ok:

@@ -196,7 +196,7 @@ else:
     PAIR_STEP = max(1, math.ceil(info.frame_count / 4))
     fake_frames = list(iter_frames(fake_path, stride=PAIR_STEP))
     orig_frames = list(iter_frames(ORIGINAL.path, stride=PAIR_STEP))
-    # a detector lists the main face first (largest area x confidence); keep only that box
+    # a detector lists the main face first (FaceBoxes.main_score); keep only that box
     pair_boxes = [haar.detect(frame) for frame in orig_frames]
     pair_boxes = [FaceBoxes(boxes.xyxy[:1], boxes.confidence[:1]) for boxes in pair_boxes]
     shown = [k for k in range(min(len(fake_frames), len(orig_frames))) if len(pair_boxes[k])]

@@ -1,12 +1,14 @@
 """The explorer in a real browser: notebooks/06_explorer.ipynb served by Voilà, driven by Chromium.
 
-A fixture starts Voilà on a free loopback port on a copy of the embedded sample
-dataset (plus an unreadable video and a listed-but-missing one), and Debian's
-Chromium (``/usr/bin/chromium``, installed by ``.ci/run``) is driven through the
-``playwright`` package.  The test picks a REAL and a FAKE video in turn and checks
-that the verdict in the page is what :func:`dfexplore.analysis.analyze_video`
-computes here with the same parameters, that the frame and the SSIM plot were
-rendered, that bad input shows a message, and that the browser logged no error.
+Fixtures start Voilà (as ``make app`` does, with ``app/voila.json``) on a free
+loopback port, and Debian's Chromium (``/usr/bin/chromium``, installed by
+``.ci/run``) is driven through the ``playwright`` package.  The tests pick a REAL
+and a FAKE video in turn and check that the verdict in the page is what
+:func:`dfexplore.analysis.analyze_video` computes in this process with the same
+parameters, that the first frame and the SSIM plot were rendered, that bad input
+shows a message, and that the browser logged no error.  They run on a copy of the
+embedded sample dataset (plus an unreadable video and a listed-but-missing one),
+and on the real clips in ``../shared/data/dfdc_sample`` when that folder exists.
 Screenshots go to ``build/screenshots/`` (ignored by git).
 
 The module skips, with the reason, when Chromium, playwright or voila is missing.
@@ -24,13 +26,15 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "06_explorer.ipynb"
+APP_CONFIG = REPO / "app"  # voila.json, as `make app` uses it
 SCREENSHOTS = REPO / "build" / "screenshots"
 CHROMIUM = Path(os.environ.get("DFEXPLORE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -50,11 +54,15 @@ pytest.importorskip("voila", reason="voila is not installed (pip install voila)"
 from dfexplore.analysis import analyze_video, default_detector  # noqa: E402
 from dfexplore.config import ensure_sample  # noqa: E402
 from dfexplore.dataset import Dataset  # noqa: E402
+from dfexplore.video import VideoInfo  # noqa: E402
 from dfexplore.widgets import option_label  # noqa: E402
 
 BROKEN = "zz_broken.mp4"  # not a video
 MISSING = "zz_missing.mp4"  # listed in metadata.json, no file
 TIMEOUT_MS = 90_000
+
+
+# --------------------------------------------------------------------------- servers
 
 
 def _free_port() -> int:
@@ -68,12 +76,76 @@ def _voila_command() -> list[str]:
     return [str(exe)] if exe.is_file() else [shutil.which("voila") or "voila"]
 
 
+@contextmanager
+def _voila(data_dir: Path, log_path: Path):
+    """Voilà serving notebooks/06_explorer.ipynb on ``DFEXPLORE_DATA=data_dir``; yields its URL."""
+    port = _free_port()
+    env = {**os.environ, "DFEXPLORE_DATA": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    cmd = _voila_command() + [
+        str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0",
+        f"--Voila.config_file_paths={APP_CONFIG}",
+    ]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+    def log_tail() -> str:
+        return log_path.read_text(errors="replace")[-3000:]
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"voila exited with status {proc.returncode}:\n{log_tail()}")
+            try:  # a connection is enough (a GET of the page would start a kernel)
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"voila did not listen on port {port} within 60 s:\n{log_tail()}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _stop(proc)
+
+
+def _children(pid: int) -> list[int]:
+    """Pids of the direct children of ``pid`` (Linux /proc; empty elsewhere)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server we started: its kernels first (each runs in a session of its own,
+    which a signal to the server's group misses), then the server's process group."""
+    for kid in _children(proc.pid):
+        try:
+            os.killpg(os.getpgid(kid), signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
 @pytest.fixture(scope="module")
-def dataset_dir(tmp_path_factory) -> Path:
+def sample_dir(tmp_path_factory) -> Path:
     """The embedded sample dataset, copied, plus a broken video and a missing one."""
-    src = ensure_sample()
     dest = tmp_path_factory.mktemp("explorer") / "data"
-    shutil.copytree(src, dest)
+    shutil.copytree(ensure_sample(), dest)
     meta = json.loads((dest / "metadata.json").read_text())
     meta[BROKEN] = {"label": "REAL", "split": "train", "original": None}
     meta[MISSING] = {"label": "FAKE", "split": "train", "original": None}
@@ -83,43 +155,18 @@ def dataset_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def voila_url(dataset_dir, tmp_path_factory):
-    """Voilà serving notebooks/06_explorer.ipynb on 127.0.0.1:<free port>; terminated afterwards."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("voila") / "voila.log"
-    env = {**os.environ, "DFEXPLORE_DATA": str(dataset_dir), "PYTHONUNBUFFERED": "1"}
-    cmd = _voila_command() + [
-        str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-        "--Voila.port_retries=0", "--show_tracebacks=True",
-    ]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(url + "api", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"voila did not answer on {url} within 60 s:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+def sample_url(sample_dir, tmp_path_factory):
+    with _voila(sample_dir, tmp_path_factory.mktemp("voila") / "voila.log") as url:
         yield url
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def real_url(real_sample, tmp_path_factory):
+    with _voila(real_sample, tmp_path_factory.mktemp("voila") / "voila.log") as url:
+        yield url
+
+
+# --------------------------------------------------------------------------- browser
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +181,19 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A page that records console errors and uncaught exceptions in ``page.errors``."""
+    """A page recording console errors and uncaught exceptions in ``page.errors``."""
     context = browser.new_context(viewport={"width": 1280, "height": 1100})
     pg = context.new_page()
-    pg.errors = []
+    pg.errors, pg.stubbed = [], []
+
+    # The page must work offline: Voilà's template links Font Awesome CSS on a CDN (the
+    # icons are bundled as well). Requests leaving the loopback server get an empty
+    # answer, so a machine without network logs no spurious error; pg.stubbed lists them.
+    def stub(route):
+        pg.stubbed.append(route.request.url)
+        route.fulfill(status=200, body="", content_type="text/css" if ".css" in route.request.url else "text/plain")
+
+    pg.route(lambda url: not url.startswith("http://127.0.0.1:"), stub)
     pg.on("console", lambda m: pg.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
     pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
     try:
@@ -146,17 +202,31 @@ def page(browser):
         context.close()
 
 
-def _pick(page, name: str, label) -> None:
-    page.select_option(".dfx-picker select", label=option_label(name, label))
+def _open(page, url: str) -> int:
+    """Load the app; check no code is shown; return the max_frames the page says it uses."""
+    page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+    page.wait_for_selector(".dfx-picker select", timeout=TIMEOUT_MS)
+    content = page.content()
+    assert "Video explorer" in content
+    assert "VideoExplorer(ds," not in content and page.locator(".jp-InputPrompt, .cm-editor").count() == 0, \
+        "code cells are shown"
+    settings = page.locator(".dfx-settings").inner_text()
+    m = re.search(r"the first (\d+) frames, faces found with (.+?)\.$", settings)
+    assert m, settings
+    assert m.group(2) == repr(default_detector("haar")), "the page uses another detector than the test"
+    return int(m.group(1))
+
+
+def _pick(page, ds, name: str) -> None:
+    text = option_label(name, ds.label(name), bool(ds.meta.at[name, "exists"]))
+    page.select_option(".dfx-picker select", value=text)  # an option's value is its text
 
 
 def _wait_for_result(page, name: str) -> None:
-    """Until the result box names ``name`` and shows a verdict or an error."""
+    """Until the result box names ``name`` (with a verdict or an error)."""
     page.wait_for_function(
         """name => {
-            const box = document.querySelector('.dfx-result-box');
-            if (!box) return false;
-            const head = box.querySelector('.dfx-result b, .dfx-error b');
+            const head = document.querySelector('.dfx-result-box .dfx-result b, .dfx-result-box .dfx-error b');
             return head !== null && head.textContent === name;
         }""",
         arg=name,
@@ -164,95 +234,94 @@ def _wait_for_result(page, name: str) -> None:
     )
 
 
-def _image_ok(page, cls: str, previous_src: str | None = None) -> dict:
-    """Wait until the <img class=cls> is shown, loaded, non-empty (and new); return its facts."""
+def _image(page, cls: str, previous_src: str | None = None) -> dict:
+    """Wait until ``<img class=cls>`` is shown, loaded, non-empty and new; return src and size."""
     page.wait_for_function(
         """([cls, prev]) => {
             const img = document.querySelector('img.' + cls);
-            return img !== null && img.complete && img.naturalWidth > 0 && img.getAttribute('src') !== prev
-                && img.offsetWidth > 0;
+            return img !== null && img.complete && img.naturalWidth > 0 && img.offsetWidth > 0
+                && img.getAttribute('src') !== prev;
         }""",
         arg=[cls, previous_src],
         timeout=TIMEOUT_MS,
     )
     return page.evaluate(
-        """cls => { const img = document.querySelector('img.' + cls);
-                    return {src: img.getAttribute('src'), w: img.naturalWidth, h: img.naturalHeight}; }""",
+        "cls => { const i = document.querySelector('img.' + cls); "
+        "return {src: i.getAttribute('src'), w: i.naturalWidth, h: i.naturalHeight}; }",
         cls,
     )
 
 
-def _shot(page, name: str) -> Path:
+def _shot(page, tag: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"explorer_{re.sub(r'[^A-Za-z0-9_.-]', '_', name)}.png"
+    path = SCREENSHOTS / f"explorer_{re.sub(r'[^A-Za-z0-9_.-]', '_', tag)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
 
 
-def test_explorer_in_the_browser(voila_url, dataset_dir, page):
-    ds = Dataset.from_folder(dataset_dir)
-    real = ds.videos("REAL")[0].name
-    fake = next(n for n in ds.meta.index if ds.label(n) == "FAKE" and ds.original(n) is not None
-                and ds.original(n).exists)
-
-    page.goto(voila_url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
-    page.wait_for_selector(".dfx-picker select", timeout=TIMEOUT_MS)
-    assert "Video explorer" in page.content()
-    assert page.locator(".jp-InputArea, .jp-CodeCell .jp-InputPrompt").count() == 0 or \
-        not page.locator(".jp-InputArea").first.is_visible(), "code cells are shown"
-
-    # the page analyses with the parameters it states; compute the same here
-    settings = page.locator(".dfx-settings").inner_text()
-    m = re.search(r"the first (\d+) frames, faces found with (.+?)\.$", settings)
-    assert m, settings
-    max_frames = int(m.group(1))
-    detector = default_detector("haar")
-    assert m.group(2) == repr(detector)
-
-    frame_src = plot_src = None
-    for name in (real, fake):
-        _pick(page, name, ds.label(name))
+def _check_videos(page, ds, names, expected, tag: str) -> str:
+    """Pick each video in turn; check verdict, label, reason and images. Returns the last plot's src."""
+    srcs = {"dfx-frame": None, "dfx-plot": None}
+    for name in names:
+        _pick(page, ds, name)
         _wait_for_result(page, name)
-        expected = analyze_video(ds.path(name), detector, max_frames=max_frames)
+        want = expected[name].result(timeout=TIMEOUT_MS / 1000)
         shown = page.locator(".dfx-result .dfx-verdict").inner_text().strip()
-        assert shown == str(expected.verdict), (name, shown, expected.reason)
+        assert shown == str(want.verdict), (name, shown, want.reason)
         assert page.locator(".dfx-result .dfx-truth").inner_text().strip() == ds.label(name)
-        assert expected.reason in page.locator(".dfx-result .dfx-reason").inner_text()
-        frame = _image_ok(page, "dfx-frame", frame_src)
-        plot = _image_ok(page, "dfx-plot", plot_src)
-        _image_ok(page, "dfx-faces")
-        frame_src, plot_src = frame["src"], plot["src"]
-        assert plot["w"] > 300 and plot["h"] > 100
+        assert want.reason in page.locator(".dfx-result .dfx-reason").inner_text()
+        for cls in srcs:
+            srcs[cls] = _image(page, cls, srcs[cls])["src"]
+        if want.preview:
+            _image(page, "dfx-faces")
         assert not page.locator(".dfx-progress").is_visible()  # the bar goes away when done
-        _shot(page, name)
+        _shot(page, f"{tag}_{name}")
+    return srcs["dfx-plot"]
 
-    # the fake's original, overlaid on the SSIM plot
-    overlay = page.locator("button.dfx-overlay")
-    assert overlay.is_enabled()
-    overlay.click()
-    page.wait_for_selector(".dfx-overlay-verdict", timeout=TIMEOUT_MS)
-    _image_ok(page, "dfx-plot", plot_src)
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_explorer_on_the_sample(sample_url, sample_dir, page):
+    ds = Dataset.from_folder(sample_dir)
+    real = ds.videos("REAL")[0].name
+    fake = next(n for n in ds.meta.index
+                if ds.label(n) == "FAKE" and ds.original(n) is not None and ds.original(n).exists)
     original = ds.original(fake).name
-    expected = analyze_video(ds.path(original), detector, max_frames=max_frames)
-    assert f"original {original}: verdict {expected.verdict}" in page.locator(".dfx-overlay-verdict").inner_text()
-    _shot(page, f"{fake}_overlay")
+    max_frames = _open(page, sample_url)
 
-    # choosing a video again is instant (cached), and shows the same verdict
-    _pick(page, real, ds.label(real))
+    detector = default_detector("haar")
+    with ThreadPoolExecutor(1) as pool:  # the expected results, computed here while the page works
+        expected = {n: pool.submit(analyze_video, ds.path(n), detector, max_frames=max_frames)
+                    for n in (real, fake, original)}
+        plot_src = _check_videos(page, ds, [real, fake], expected, "sample")
+
+        # the fake's original, overlaid on the SSIM plot
+        overlay = page.locator("button.dfx-overlay")
+        assert overlay.is_enabled()
+        overlay.click()
+        page.wait_for_selector(".dfx-overlay-verdict", timeout=TIMEOUT_MS)
+        _image(page, "dfx-plot", plot_src)
+        want = expected[original].result()
+        assert f"original {original}: verdict {want.verdict}" in page.locator(".dfx-overlay-verdict").inner_text()
+        _shot(page, f"sample_{fake}_overlay")
+
+    # choosing a video again is instant (cached) and shows the same verdict
+    _pick(page, ds, real)
     t0 = time.monotonic()
     _wait_for_result(page, real)
     assert time.monotonic() - t0 < 5
-    assert page.locator(".dfx-result .dfx-verdict").inner_text().strip() == \
-        str(analyze_video(ds.path(real), detector, max_frames=max_frames).verdict)
+    assert page.locator(".dfx-result .dfx-verdict").inner_text().strip() == str(expected[real].result().verdict)
 
     # bad input: a message in the widget, no traceback, no images
     for name, words in ((BROKEN, "cannot be opened as a video"), (MISSING, "not in the folder")):
-        _pick(page, name, ds.label(name))
+        _pick(page, ds, name)
         _wait_for_result(page, name)
         text = page.locator(".dfx-error").inner_text()
         assert words in text and "Traceback" not in text, text
         assert not page.locator("img.dfx-plot").is_visible()
-        _shot(page, name)
+        assert not page.locator("img.dfx-frame").is_visible()
+        _shot(page, f"sample_{name}")
 
     # filters: by label, then by text
     page.locator(".dfx-label-filter button", has_text="FAKE").click()
@@ -265,5 +334,30 @@ def test_explorer_in_the_browser(voila_url, dataset_dir, page):
         "n => document.querySelectorAll('.dfx-picker select option').length === n",
         arg=sum(1 for n in ds.meta.index if ds.label(n) == "FAKE" and "hopper" in n), timeout=TIMEOUT_MS,
     )
+    assert "Traceback" not in page.content()
+    assert page.errors == [], page.errors
+
+
+def test_explorer_on_real_clips(real_url, real_sample, page):
+    """The real DFDC / FaceForensics++ clips (1080p included), and a clip without a face."""
+    ds = Dataset.from_folder(real_sample)
+    max_frames = _open(page, real_url)
+    # the quickest clips of each kind (fewest pixels to analyse), and the one without a face if it is there
+    def work(p):
+        info = VideoInfo.from_path(p)
+        return info.width * info.height * min(info.frame_count, max_frames)
+
+    quickest = sorted(ds.videos(), key=work)
+    real = next(p.name for p in quickest if ds.label(p.name) == "REAL" and "noface" not in p.name)
+    fake = next(p.name for p in quickest if ds.label(p.name) == "FAKE")
+    names = [real, fake] + (["noface_animation.mp4"] if "noface_animation.mp4" in ds else [])
+
+    detector = default_detector("haar")
+    with ThreadPoolExecutor(1) as pool:
+        expected = {n: pool.submit(analyze_video, ds.path(n), detector, max_frames=max_frames) for n in names}
+        _check_videos(page, ds, names, expected, "real")
+    if "noface_animation.mp4" in names and expected["noface_animation.mp4"].result().basis != "face":
+        assert "whole frames" in page.locator(".dfx-result .dfx-reason").inner_text()
+        assert "no face found" in page.locator(".dfx-frame-caption").inner_text()
     assert "Traceback" not in page.content()
     assert page.errors == [], page.errors

@@ -384,3 +384,37 @@ def test_detect_in_a_region_maps_boxes_to_the_frame(face_photo):
     assert len(region) == 1
     assert region.xyxy[0] == pytest.approx(full, abs=12)
     assert len(haar.detect(face_photo, roi=(400, 400, 405, 405))) == 0  # too small to search
+
+
+def _track_on_mtcnn_face(path, tr, mtcnn, step=15, stop=150):
+    """(frames where the track's box is on MTCNN's main face, frames where both have a box)."""
+    on = both = 0
+    for k, frame in enumerate(iter_frames(path, stride=step, stop=stop)):
+        i = k * step
+        face = mtcnn.detect(frame).main()
+        if len(face) == 0 or i >= len(tr) or not tr.found[i]:
+            continue
+        both += 1
+        on += iou(face.xyxy[0], tr.boxes[i : i + 1])[0] > 0.3
+    return on, both
+
+
+def test_track_follows_the_face_mtcnn_sees_on_real_clips(real_sample, real_tracks, mtcnn):
+    """The track is on the face, not on a face-like patch of background (Haar's false positives)."""
+    off = {}
+    for name, tr in real_tracks.items():
+        on, both = _track_on_mtcnn_face(real_sample / name, tr, mtcnn)
+        if both and on < both:
+            off[name] = f"{on}/{both}"
+    assert not off, f"track off the MTCNN face in: {off}"
+
+
+def test_track_follows_the_face_on_the_synthetic_sample(tmp_path, mtcnn):
+    from dfexplore.sample import make_sample_dataset
+
+    root = make_sample_dataset(tmp_path / "sample")
+    haar = HaarDetector()
+    for path in sorted(root.glob("*.mp4")):
+        tr = track(iter_frames(path), haar, detect_every=10)
+        on, both = _track_on_mtcnn_face(path, tr, mtcnn, step=10, stop=None)
+        assert both >= 4 and on == both, f"{path.name}: track on the MTCNN face in {on} of {both} frames"

@@ -210,7 +210,7 @@ def test_face_preview_one_row_per_detector(face_photo):
     t = [ax.get_title() for ax in fig.axes]
     assert t[0].startswith("Boxy") and t[3].startswith("Blind")
     assert "2 faces found" in t[1] and "0 faces found" in t[4]
-    # the main face (largest area x confidence) is the second box (30 x 50), cropped to size x size
+    # the main face (highest area x confidence**4) is the second box (30 x 50), cropped to size x size
     crop = fig.axes[2].images[0].get_array()
     assert crop.shape == (64, 64, 3)
     assert "0.90" in t[2]

@@ -9,7 +9,7 @@ Here the detector runs on every ``detect_every``-th frame only:
    than the whole frame; the whole frame is searched when that finds
    nothing, or when there is no track.
 2. **Link**: the first detection starts the track with the main face
-   (largest ``area * confidence``); later detections continue it with the
+   (highest :attr:`FaceBoxes.main_score`, ``area * confidence**4``); later detections continue it with the
    box that overlaps the predicted box most (IoU at least ``min_iou``) or,
    for fast motion, whose centre is within one box side of it at a
    similar size; so a second person never hijacks the crop.
@@ -176,7 +176,7 @@ def track_stream(
         if len(boxes) == 0:
             return None
         if anchor is None:
-            return boxes.xyxy[int(np.argmax(boxes.area * boxes.confidence))].astype(np.float64)
+            return boxes.xyxy[int(np.argmax(boxes.main_score))].astype(np.float64)
         predicted = anchor.predict(pos)
         best = _same_face(predicted, boxes.xyxy, min_iou)
         if best is None:

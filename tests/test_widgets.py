@@ -1,0 +1,421 @@
+"""The explorer's logic without a browser: filtering, analysis through analyze_video,
+the cache, error messages, the classifier hook, the overlay, and the thin view."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import moving_pattern
+from dfexplore.analysis import analyze_video, default_detector
+from dfexplore.dataset import Dataset
+from dfexplore.faces import FaceBoxes, FaceDetector
+from dfexplore.video import write_video
+from dfexplore.widgets import (
+    ALL,
+    Cancelled,
+    ExplorerResult,
+    ExplorerState,
+    VideoExplorer,
+    face_strip_png,
+    filter_names,
+    first_frame_png,
+    option_label,
+    ssim_plot_png,
+    verdict_html,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class Stub(FaceDetector):
+    """Always the same box (or none); counts calls."""
+
+    name = "stub"
+
+    def __init__(self, box=None):
+        super().__init__(max_side=None)
+        self.box = box
+        self.calls = 0
+
+    def detect(self, frame, roi=None):
+        self.calls += 1
+        return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
+
+    def _detect_small(self, frame):  # pragma: no cover
+        raise AssertionError
+
+
+class Proba:
+    """A classifier stub: P(FAKE) = a fixed value (or raises)."""
+
+    name = "stub-classifier"
+
+    def __init__(self, p):
+        self.p = p
+        self.seen = []
+
+    def predict_proba(self, analysis):
+        self.seen.append(analysis)
+        if isinstance(self.p, Exception):
+            raise self.p
+        return self.p
+
+
+@pytest.fixture
+def folder(tmp_path, face_clip):
+    """real.mp4 (a face), fake.mp4 (its fake, original present), orphan.mp4 (fake, original absent),
+    noface.mp4 (no face), broken.mp4 (not a video), gone.mp4 (listed, no file), extra.mp4 (unlabelled)."""
+    root = tmp_path / "ds"
+    root.mkdir()
+    shutil.copy(face_clip, root / "real.mp4")
+    shutil.copy(face_clip, root / "fake.mp4")
+    shutil.copy(face_clip, root / "orphan.mp4")
+    write_video(root / "noface.mp4", moving_pattern(n=10, h=64, w=80), 25.0)
+    write_video(root / "extra.mp4", moving_pattern(n=6, h=64, w=80, seed=3), 25.0)
+    (root / "broken.mp4").write_bytes(b"not a video" * 50)
+    meta = {
+        "real.mp4": {"label": "REAL", "split": "train", "original": None},
+        "fake.mp4": {"label": "FAKE", "split": "train", "original": "real.mp4"},
+        "orphan.mp4": {"label": "FAKE", "split": "train", "original": "absent.mp4"},
+        "noface.mp4": {"label": "REAL", "split": "train", "original": None},
+        "broken.mp4": {"label": "REAL", "split": "train", "original": None},
+        "gone.mp4": {"label": "FAKE", "split": "train", "original": None},
+    }
+    (root / "metadata.json").write_text(json.dumps(meta))
+    return root
+
+
+@pytest.fixture
+def state(folder):
+    return ExplorerState(folder, detector=default_detector("haar"), max_frames=20)
+
+
+# --------------------------------------------------------------------------- filtering
+
+
+META = pd.DataFrame(
+    {"label": ["FAKE", "REAL", None, "FAKE"]},
+    index=pd.Index(["abc_fake.mp4", "Abc_real.mp4", "xyz.mp4", "other.mp4"], name="file"),
+)
+
+
+@pytest.mark.parametrize(
+    "label, text, expected",
+    [
+        (ALL, "", ["abc_fake.mp4", "Abc_real.mp4", "xyz.mp4", "other.mp4"]),
+        ("FAKE", "", ["abc_fake.mp4", "other.mp4"]),
+        ("REAL", "", ["Abc_real.mp4"]),
+        ("UNKNOWN", "", ["xyz.mp4"]),
+        (ALL, "abc", ["abc_fake.mp4", "Abc_real.mp4"]),  # case-insensitive
+        (ALL, "ABC real", ["Abc_real.mp4"]),  # every term must occur
+        (ALL, "  ", ["abc_fake.mp4", "Abc_real.mp4", "xyz.mp4", "other.mp4"]),
+        ("FAKE", "xyz", []),
+        (ALL, "nothing", []),
+    ],
+)
+def test_filter_names(label, text, expected):
+    assert filter_names(META, label, text) == expected
+
+
+def test_filter_names_rejects_an_unknown_label():
+    with pytest.raises(ValueError, match="label must be one of"):
+        filter_names(META, "fake")
+
+
+def test_option_label_shows_the_true_label():
+    assert option_label("a.mp4", "FAKE") == "a.mp4 \u2014 FAKE"
+    assert option_label("a.mp4", None) == "a.mp4 \u2014 unlabelled"
+    assert option_label("a.mp4", "REAL", exists=False) == "a.mp4 \u2014 REAL (file missing)"
+
+
+def test_state_lists_every_video_with_its_label(state, folder):
+    ds = Dataset.from_folder(folder)
+    assert state.names == list(ds.meta.index)
+    assert state.label_choices() == [ALL, "REAL", "FAKE", "UNKNOWN"]  # extra.mp4 is unlabelled
+    opts = dict((v, t) for t, v in state.options())
+    assert opts["fake.mp4"] == "fake.mp4 \u2014 FAKE" and opts["gone.mp4"].endswith("(file missing)")
+    assert [v for _, v in state.options("FAKE", "a")] == ["fake.mp4", "orphan.mp4"]
+    assert "the first 20 frames" in state.settings_text() and repr(state.detector) in state.settings_text()
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def test_select_is_analyze_video(state, folder):
+    result = state.select("real.mp4")
+    direct = analyze_video(folder / "real.mp4", default_detector("haar"), max_frames=20)
+    assert result.ok and result.error is None
+    assert result.verdict == direct.verdict and result.reason == direct.reason
+    np.testing.assert_array_equal(result.analysis.scores, direct.scores)
+    np.testing.assert_array_equal(result.analysis.boxes, direct.boxes)
+    assert result.analysis.detector == direct.detector  # the progress wrapper is invisible
+    assert result.label == "REAL" and result.original is None
+    assert result.analysis.basis == "face"
+    for png in (result.frame_png, result.faces_png, result.plot_png):
+        assert png.startswith(PNG)
+
+
+def test_progress_wrapper_looks_like_the_detector():
+    from dfexplore.widgets import _ProgressDetector
+
+    inner = default_detector("haar")
+    calls = []
+    wrapped = _ProgressDetector(inner, lambda: calls.append(1))
+    assert isinstance(wrapped, FaceDetector) and repr(wrapped) == repr(inner)
+    for attr in ("max_side", "name", "roi_side", "roi_face_range"):
+        if hasattr(inner, attr):
+            assert getattr(wrapped, attr) == getattr(inner, attr), attr
+    frame = np.zeros((64, 64, 3), np.uint8)
+    assert len(wrapped.detect(frame)) == len(inner.detect(frame)) and calls == [1]
+
+
+def test_select_passes_analysis_parameters(folder):
+    st = ExplorerState(folder, detector=Stub([100, 80, 220, 200]), max_frames=12, detect_every=4, size=64)
+    result = st.select("real.mp4")
+    assert result.analysis.params["max_frames"] == 12 and result.analysis.params["detect_every"] == 4
+    assert result.analysis.frames_read == 12
+    assert all(c.shape == (64, 64, 3) for c in result.analysis.preview.values())
+
+
+def test_results_are_cached_and_refreshed_when_the_file_changes(state, folder):
+    assert state.cached("real.mp4") is None
+    first = state.select("real.mp4")
+    assert state.cached("real.mp4") is first
+    t0 = time.perf_counter()
+    assert state.select("real.mp4") is first
+    assert time.perf_counter() - t0 < 0.5
+    st = os.stat(folder / "real.mp4")
+    os.utime(folder / "real.mp4", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert state.cached("real.mp4") is None
+    assert state.select("real.mp4") is not first
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("broken.mp4", "cannot be opened as a video"),
+        ("gone.mp4", "its file is not in the folder"),
+        ("nope.mp4", "no video named 'nope.mp4'"),
+    ],
+)
+def test_bad_input_is_a_message_not_an_exception(state, name, words):
+    result = state.select(name)
+    assert not result.ok and result.verdict is None and words in result.error
+    assert result.frame_png == result.plot_png == b""
+    assert state.check(name).error == result.error
+    assert state.cached(name) is None  # errors are not cached
+    html = verdict_html(result)
+    assert 'class="dfx-error"' in html and "Traceback" not in html
+
+
+def test_a_video_too_short_to_compare_is_a_message(folder, state):
+    write_video(folder / "extra.mp4", moving_pattern(n=1, h=64, w=80), 25.0)
+    result = state.select("extra.mp4")
+    assert not result.ok and "at least 2" in result.error
+
+
+def test_no_face_is_judged_on_whole_frames_and_says_so(state):
+    result = state.select("noface.mp4")
+    assert result.ok and result.analysis.basis == "whole frame"
+    assert result.faces_png == b""  # no face crops to show
+    assert result.frame_png.startswith(PNG) and result.plot_png.startswith(PNG)
+    assert result.first_frame_faces == 0 and not result.first_frame_tracked
+    assert "whole frames" in result.reason and "whole frames" in verdict_html(result)
+
+
+def test_progress_is_reported_and_can_cancel(state):
+    seen = []
+    state.select("real.mp4", progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert any("frame" in m for _, m in seen)
+
+    def cancel(fraction, message):
+        if fraction > 0:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        state.select("fake.mp4", progress=cancel)
+    assert state.cached("fake.mp4") is None
+
+
+def test_unexpected_errors_become_messages_with_a_traceback_kept(folder):
+    class Broken(Stub):
+        def detect(self, frame, roi=None):
+            raise RuntimeError("detector exploded")
+
+    result = ExplorerState(folder, detector=Broken()).select("real.mp4")
+    assert not result.ok
+    assert result.error == "unexpected error (RuntimeError): detector exploded"
+    assert "Traceback" in result.traceback
+
+
+# --------------------------------------------------------------------------- classifier
+
+
+def test_classifier_probability_is_shown(folder):
+    clf = Proba(0.73)
+    st = ExplorerState(folder, detector=Stub([100, 80, 220, 200]), classifier=clf, max_frames=10)
+    result = st.select("fake.mp4")
+    assert result.probability == pytest.approx(0.73)
+    assert clf.seen == [result.analysis]
+    html = verdict_html(result, st.classifier_name)
+    assert "P(FAKE) = 0.73" in html and "stub-classifier" in html
+
+
+@pytest.mark.parametrize("p, words", [(1.5, "not a probability"), (ValueError("no model"), "no model")])
+def test_a_failing_classifier_is_a_note(folder, p, words):
+    st = ExplorerState(folder, detector=Stub([100, 80, 220, 200]), classifier=Proba(p), max_frames=10)
+    result = st.select("fake.mp4")
+    assert result.ok and result.probability is None
+    assert any(words in n and "stub-classifier" in n for n in result.notes)
+
+
+def test_constructor_checks_its_arguments(folder):
+    with pytest.raises(TypeError, match="predict_proba"):
+        ExplorerState(folder, classifier=object())
+    with pytest.raises(TypeError, match="FaceDetector"):
+        ExplorerState(folder, detector=42)
+    with pytest.raises(ValueError, match="max_frames must be >= 2"):
+        ExplorerState(folder, max_frames=1)
+
+
+# --------------------------------------------------------------------------- overlay
+
+
+def test_overlay_plots_the_fake_and_its_original(state):
+    over = state.overlay("fake.mp4")
+    assert over.ok and over.original == "real.mp4"
+    assert over.plot_png.startswith(PNG)
+    assert over.original_result.verdict == state.select("real.mp4").verdict
+    assert state.overlay("fake.mp4") is over  # cached
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("orphan.mp4", "absent.mp4, is named in metadata.json but is not in the dataset folder"),
+        ("real.mp4", "has no original to overlay: it is a REAL video"),
+        ("extra.mp4", "metadata.json names no original"),
+    ],
+)
+def test_overlay_without_an_original_is_a_message(state, name, words):
+    over = state.overlay(name)
+    assert not over.ok and words in over.error and over.plot_png == b""
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def test_rendering_functions():
+    frame = np.zeros((300, 600, 3), np.uint8)
+    boxes = FaceBoxes([[100, 50, 200, 150]], [1.0])
+    png = first_frame_png(frame, [100, 50, 200, 150], boxes, max_side=300)
+    import cv2
+
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+    assert img.shape == (150, 300, 3)
+    assert img[25:75, 50].max() > 0  # the box is drawn at half scale (x = 50)
+    assert first_frame_png(frame, [np.nan] * 4).startswith(PNG)  # no track box: just the frame
+
+    assert face_strip_png({}) == b""
+    strip = cv2.imdecode(np.frombuffer(face_strip_png({0: frame[:64, :64], 9: frame[:64, :64]}, side=50),
+                                       np.uint8), cv2.IMREAD_COLOR)
+    assert strip.shape[1] == 50 * 2 + 4
+
+    before = plt.get_fignums()
+    assert ssim_plot_png({"a": [0.9, 0.95, 0.8]}, floor=0.92, title="t").startswith(PNG)
+    assert plt.get_fignums() == before  # nothing left open in pyplot
+
+
+def test_verdict_html_escapes_names():
+    result = ExplorerResult(name="<b>x</b>.mp4", label=None, error="bad <thing>")
+    html = verdict_html(result)
+    assert "<b>x</b>.mp4" not in html and "&lt;b&gt;x&lt;/b&gt;.mp4" in html and "bad &lt;thing&gt;" in html
+    assert "unlabelled" in html
+
+
+# --------------------------------------------------------------------------- the view
+
+
+def test_explorer_view(folder):
+    ex = VideoExplorer(folder, detector=default_detector("haar"), max_frames=20)
+    try:
+        assert ex.picker.value is None and "Pick a video" in ex.result_html.value
+        assert "7 of 7 videos" in ex.count.value
+
+        ex.picker.value = "fake.mp4"
+        result = ex.wait()
+        assert result.name == "fake.mp4" and result.ok
+        assert 'class="dfx-verdict" style="color:' in ex.result_html.value
+        assert f">{result.verdict}</span>" in ex.result_html.value
+        assert ex.frame_image.value == result.frame_png and ex.plot_image.value == result.plot_png
+        assert ex.frame_image.layout.display == "" and ex.progress.layout.visibility == "hidden"
+        assert result.first_frame_tracked and "the tracked face in" in ex.frame_caption.value
+        assert not ex.overlay_button.disabled
+
+        ex.overlay_button.value = True
+        ex.wait()
+        assert "original real.mp4: verdict" in ex.overlay_html.value
+        assert ex.plot_image.value != result.plot_png
+        ex.overlay_button.value = False
+        assert ex.plot_image.value == result.plot_png
+
+        # bad input: shown at once, without starting an analysis
+        ex.picker.value = "broken.mp4"
+        assert "cannot be opened as a video" in ex.result_html.value
+        assert ex.frame_image.layout.display == "none" and ex.overlay_button.disabled
+
+        # cached: instant, no thread
+        future = ex._future
+        ex.picker.value = "fake.mp4"
+        assert ex._future is future and ex.current is result
+
+        # a missing original: the button says why
+        ex.picker.value = "orphan.mp4"
+        ex.wait()
+        assert "absent.mp4 is not in the folder" in ex.overlay_html.value
+        ex.overlay_button.value = True
+        assert "is not in the dataset folder" in ex.overlay_html.value and ex.overlay_button.value is False
+
+        # filters
+        ex.label_filter.value = "REAL"
+        assert [v for _, v in ex.picker.options] == ["broken.mp4", "noface.mp4", "real.mp4"]
+        assert ex.picker.value is None and "Pick a video" in ex.result_html.value  # orphan.mp4 filtered out
+        ex.search.value = "face"
+        assert [v for _, v in ex.picker.options] == ["noface.mp4"] and "1 of 7" in ex.count.value
+
+        # select() clears filters that hide the video
+        ex.select("fake.mp4")
+        assert ex.label_filter.value == ALL and ex.search.value == "" and ex.current.name == "fake.mp4"
+        ex.select("nope.mp4")
+        assert "no video named" in ex.result_html.value
+    finally:
+        ex.close()
+
+
+def test_a_newer_selection_wins(folder):
+    ex = VideoExplorer(folder, detector=default_detector("haar"), max_frames=20)
+    try:
+        ex.picker.value = "real.mp4"
+        ex.picker.value = "noface.mp4"  # while real.mp4 may still be analysed
+        assert ex.wait().name == "noface.mp4"
+        assert ex.current.name == "noface.mp4" and "noface.mp4" in ex.result_html.value
+        assert "no face found" in ex.frame_caption.value and ex.faces_image.layout.display == "none"
+    finally:
+        ex.close()
+
+
+def test_import_dfexplore_does_not_import_ipywidgets():
+    code = "import sys, dfexplore, dfexplore.analysis, dfexplore.plots; print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
