@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SHARED_SAMPLE ?= ../shared/data/dfdc_sample
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help venv lab app test unit notebooks-test notebooks notebooks-update sample clean
+.PHONY: help venv lab app test unit notebooks-test notebooks notebooks-update bench sample clean
 
 help:
 	@echo "make lab    set up .venv, generate the sample dataset if DFEXPLORE_DATA is unset, start JupyterLab"
@@ -18,6 +18,7 @@ help:
 	@echo "make app    the video explorer as a web page (Voila) on http://127.0.0.1:$(APP_PORT)/"
 	@echo "make notebooks          executed HTML copies of the notebooks in build/notebooks"
 	@echo "make notebooks-update   refresh the notebooks' stored outputs on the sample dataset"
+	@echo "make bench [BENCH_DIR=folder] [BENCH_ARGS=...]   dfexplore vs the seed's method vs decoding alone"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +68,13 @@ notebooks-update: $(STAMP)
 	env -u DFEXPLORE_DATA $(VENV)/bin/jupyter nbconvert --to notebook --execute --ExecutePreprocessor.timeout=600 --inplace $(NOTEBOOKS)
 	$(PY) tools/clear_ignored_outputs.py $(NOTEBOOKS)
 	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
+
+# Speed and memory: the seed's per-video method, dfexplore's pipeline and the decode-only floor
+# on the same clips (the embedded sample unless BENCH_DIR names a DFDC-layout folder).
+BENCH_DIR ?=
+BENCH_ARGS ?= --markdown
+bench: sample
+	$(PY) -m benchmarks $(BENCH_DIR) $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,0 +1,65 @@
+"""Launching benchmark runs, each in a fresh child process.
+
+This module runs in the launcher (``python -m benchmarks``) and imports only
+the standard library: the launcher must stay small, because Linux carries
+the peak memory of the process that starts a child into the child's
+``ru_maxrss`` (see :mod:`benchmarks.worker`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["run_child", "REPO_ROOT"]
+
+#: The folder that holds the ``benchmarks`` package (put on the child's PYTHONPATH).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _tail(text: str, n: int = 2000) -> str:
+    text = (text or "").strip()
+    return text if len(text) <= n else "..." + text[-n:]
+
+
+def run_child(spec: dict, timeout: float | None = None) -> dict:
+    """Run one (method, clip) measurement in a new Python process and return its result.
+
+    Parameters
+    ----------
+    spec : dict
+        ``method``, ``path`` and options; see :mod:`benchmarks.worker`.
+    timeout : float, optional
+        Seconds before the child is killed.
+
+    Returns
+    -------
+    dict
+        The worker's result; on any failure ``{"ok": False, "error": ...}``
+        (the child's stderr tail in ``stderr``).
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    with tempfile.TemporaryDirectory(prefix="dfexplore-bench-") as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec), str(out)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            return {"ok": False, "method": spec.get("method"), "error": f"timed out after {timeout:g} s"}
+        if out.is_file():
+            result = json.loads(out.read_text())
+        else:
+            result = {
+                "ok": False,
+                "method": spec.get("method"),
+                "error": f"child exited with status {proc.returncode} without a result"
+                + (" (killed: out of memory?)" if proc.returncode in (-9, 137) else ""),
+            }
+    if not result.get("ok"):
+        result["stderr"] = _tail(proc.stderr)
+    return result
