@@ -30,6 +30,7 @@ MATCH_IOU = 0.3  # two boxes are "the same face" when their intersection over un
 # %%
 # Photographs compress badly as PNG: store this notebook's figures as JPEG to keep it small.
 # %config InlineBackend.figure_formats = ["jpeg"]
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "dpi": 72, "pil_kwargs": {"quality": 80}}
 
 import numpy as np
 import pandas as pd

@@ -47,6 +47,7 @@ FACE_SIZE = 160  # side (pixels) of the zoomed face crops
 # %%
 # Video frames compress badly as PNG: store this notebook's figures as JPEG to keep it small.
 # %config InlineBackend.figure_formats = ["jpeg"]
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "pil_kwargs": {"quality": 80}}
 
 import math
 

@@ -43,6 +43,10 @@ MAX_FRAMES = 100  # frames analysed per video, from its start
 WHOLE_FRAME_SIDE = 320  # whole frames are downscaled to this longer side (pixels) before SSIM
 
 # %%
+# Frames and face crops compress badly as PNG: store this notebook's figures as JPEG to keep it small.
+# %config InlineBackend.figure_formats = ["jpeg"]
+# %config InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "pil_kwargs": {"quality": 80}}
+
 from pathlib import Path
 
 import matplotlib.pyplot as plt
