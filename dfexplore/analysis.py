@@ -11,6 +11,7 @@ import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -168,6 +169,7 @@ def analyze_video(
     floor: float = 0.92,
     min_face_pairs: int = 2,
     n_preview: int = 8,
+    progress: Callable[[int, int], None] | None = None,
 ) -> VideoAnalysis:
     """Analyse one video: track the face, compare consecutive face crops, apply the rule.
 
@@ -204,6 +206,11 @@ def analyze_video(
         Face-crop pairs needed to judge on faces rather than whole frames.
     n_preview : int
         Face crops kept in :attr:`VideoAnalysis.preview`.
+    progress : callable (frames_done, frames_expected) -> None, optional
+        Called as frames are analysed (every ``detect_every`` frames and at
+        the end), e.g. to drive a progress bar; an exception it raises
+        abandons the analysis.  ``frames_expected`` comes from the
+        container's frame count and may be slightly off.
 
     Returns
     -------
@@ -234,6 +241,8 @@ def analyze_video(
     # Decoding runs in a background thread, overlapping detection and SSIM.
     frames = prefetch(iter_frames(path, stride=stride, stop=stop))
     for pos, frame, box, _, _ in track_stream(frames, detector, detect_every):
+        if progress is not None and pos % detect_every == 0:
+            progress(pos, expected)
         if box is None:
             boxes.append(np.full(4, np.nan))
             continue
@@ -245,6 +254,8 @@ def analyze_video(
             preview[pos * stride] = face
         prev_pos, prev_crop = pos, face
     frames_read = len(boxes)
+    if progress is not None:
+        progress(frames_read, max(expected, frames_read))
     frame_index, scores = pairs.result()
     basis = FACE
 

@@ -44,6 +44,7 @@ from typing import Callable, Protocol, runtime_checkable
 import cv2
 import ipywidgets as widgets
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from .analysis import VideoAnalysis, analyze_video, default_detector
@@ -106,8 +107,10 @@ class Classifier(Protocol):
 
 
 def _label_or_none(label) -> str | None:
-    """A label from a metadata table: a string, or None for a missing one (None or NaN)."""
-    return None if label is None or label != label else str(label)
+    """A label from a metadata table: a string, or None for a missing one (None, NaN, pd.NA)."""
+    if label is None or (np.ndim(label) == 0 and pd.isna(label)):
+        return None
+    return str(label)
 
 
 def _label_key(label) -> str:
@@ -412,55 +415,6 @@ def verdict_html(result: ExplorerResult, classifier_name: str | None = None) -> 
 # --------------------------------------------------------------------------- progress
 
 
-class _ProgressDetector(FaceDetector):
-    """Wraps the caller's detector and reports each detection, to drive a progress bar.
-
-    Boxes are exactly those of the wrapped detector: ``detect`` and
-    ``detect_batch`` are forwarded with all their arguments, and the wrapped
-    detector's settings (``max_side``, ``roi_side``, ...) are copied, so the
-    pipeline sees the same detector.  The tracker detects once every
-    ``detect_every`` frames, so the count of calls tells how far the analysis is.
-    (A ``progress`` callback in :func:`~dfexplore.analysis.analyze_video` would
-    make this wrapper unnecessary.)
-    """
-
-    def __init__(self, inner: FaceDetector, on_detect: Callable[[], None]):
-        # no super().__init__: the settings are the wrapped detector's
-        for attr in dir(inner):
-            if attr.startswith("_"):
-                continue
-            value = getattr(inner, attr, None)
-            if not callable(value):
-                try:
-                    setattr(self, attr, value)
-                except AttributeError:  # a read-only property of the base class
-                    pass
-        self.inner = inner
-        self._on_detect = on_detect
-
-    def detect(self, frame, *args, **kwargs):
-        self._on_detect()
-        return self.inner.detect(frame, *args, **kwargs)
-
-    def detect_batch(self, frames, *args, **kwargs):
-        frames = list(frames)
-        for _ in frames:
-            self._on_detect()
-        return self.inner.detect_batch(frames, *args, **kwargs)
-
-    def _detect_small(self, frame, *args, **kwargs):  # pragma: no cover - detect() is forwarded
-        return self.inner._detect_small(frame, *args, **kwargs)
-
-    def __getattr__(self, attr):
-        # anything else: the wrapped detector's
-        if attr == "inner":
-            raise AttributeError(attr)
-        return getattr(self.inner, attr)
-
-    def __repr__(self) -> str:
-        return repr(self.inner)
-
-
 # --------------------------------------------------------------------------- state
 
 
@@ -636,20 +590,11 @@ class ExplorerState:
         label, original = self._label(name), self.dataset.original(name)
         out = ExplorerResult(name=name, label=label, original=original)
         try:
-            info = VideoInfo.from_path(path)
-            stride = int(self.analysis_kwargs.get("stride", 1))
-            detect_every = int(self.analysis_kwargs.get("detect_every", 10))
-            stop = info.frame_count if self.max_frames is None else min(info.frame_count, self.max_frames * stride)
-            expected = max(1, -(-stop // stride))
-            seen = [0]
-
-            def on_detect():
-                seen[0] += 1
-                frames = min(expected, (seen[0] - 1) * detect_every + 1)
-                report(0.9 * frames / expected, f"{name}: finding and tracking the face, frame {frames} of {expected}")
+            def on_frames(done: int, expected: int) -> None:
+                report(0.9 * done / max(expected, 1), f"{name}: finding and tracking the face, frame {done} of {expected}")
 
             report(0.0, f"{name}: reading the video")
-            analysis = analyze_video(path, _ProgressDetector(self.detector, on_detect), **self.analysis_kwargs)
+            analysis = analyze_video(path, self.detector, progress=on_frames, **self.analysis_kwargs)
         except Cancelled:
             raise
         except Exception as exc:  # noqa: BLE001 - every problem becomes a message
@@ -804,7 +749,7 @@ class VideoExplorer(widgets.VBox):
         self.status = widgets.HTML(value="")
         self.result_html = widgets.HTML(value=self._hint())
         self.frame_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="480px"))
-        self.faces_image = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+        self.faces_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="100%"))
         self.plot_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="680px"))
         self.frame_caption = widgets.HTML()
         self.faces_caption = widgets.HTML()

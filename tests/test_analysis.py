@@ -92,3 +92,32 @@ def test_analysis_on_a_real_face_clip(face_clip):
 
 def test_default_detector_is_built_once():
     assert default_detector("haar") is default_detector("haar")
+
+
+def test_progress_is_reported_and_can_abandon_the_analysis(make_clip):
+    path = make_clip(frames=moving_pattern(n=25, h=64, w=80))
+    seen = []
+    analyze_video(path, FixedBox([20, 10, 60, 50]), size=32, detect_every=10, progress=lambda d, e: seen.append((d, e)))
+    assert seen == [(0, 25), (10, 25), (20, 25), (25, 25)]
+
+    class Stop(Exception):
+        pass
+
+    def stop(done, expected):
+        if done >= 10:
+            raise Stop
+
+    with pytest.raises(Stop):
+        analyze_video(path, FixedBox([20, 10, 60, 50]), size=32, progress=stop)
+
+
+def test_a_detector_can_be_shared_by_threads(face_photo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dfexplore.faces import HaarDetector
+
+    det = HaarDetector()
+    expected = det.detect(face_photo).xyxy.tolist()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: det.detect(face_photo).xyxy.tolist(), range(8)))
+    assert all(r == expected for r in results)

@@ -156,25 +156,11 @@ def test_select_is_analyze_video(state, folder):
     assert result.verdict == direct.verdict and result.reason == direct.reason
     np.testing.assert_array_equal(result.analysis.scores, direct.scores)
     np.testing.assert_array_equal(result.analysis.boxes, direct.boxes)
-    assert result.analysis.detector == direct.detector  # the progress wrapper is invisible
+    assert result.analysis.detector == direct.detector
     assert result.label == "REAL" and result.original is None
     assert result.analysis.basis == "face"
     for png in (result.frame_png, result.faces_png, result.plot_png):
         assert png.startswith(PNG)
-
-
-def test_progress_wrapper_looks_like_the_detector():
-    from dfexplore.widgets import _ProgressDetector
-
-    inner = default_detector("haar")
-    calls = []
-    wrapped = _ProgressDetector(inner, lambda: calls.append(1))
-    assert isinstance(wrapped, FaceDetector) and repr(wrapped) == repr(inner)
-    for attr in ("max_side", "name", "roi_side", "roi_face_range"):
-        if hasattr(inner, attr):
-            assert getattr(wrapped, attr) == getattr(inner, attr), attr
-    frame = np.zeros((64, 64, 3), np.uint8)
-    assert len(wrapped.detect(frame)) == len(inner.detect(frame)) and calls == [1]
 
 
 def test_select_passes_analysis_parameters(folder):

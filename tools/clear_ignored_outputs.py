@@ -1,7 +1,8 @@
-"""Clear the stored outputs of notebook cells tagged ``nbval-ignore-output``.
+"""Clear the stored outputs of notebook cells tagged ``nbval-ignore-output``, and saved widget state.
 
-Those outputs (animations, timings) are not compared by nbval, so committing
-them would only make the notebooks heavy.  Usage: python tools/clear_ignored_outputs.py NB...
+Those outputs (animations, timings, widgets) are not compared by nbval, so
+committing them would only make the notebooks heavy.
+Usage: python tools/clear_ignored_outputs.py NB...
 """
 
 import sys
@@ -15,6 +16,7 @@ def main(paths):
         for cell in nb.cells:
             if cell.cell_type == "code" and "nbval-ignore-output" in cell.metadata.get("tags", []):
                 cell.outputs = []
+        nb.metadata.pop("widgets", None)
         nbformat.write(nb, path)
 
 

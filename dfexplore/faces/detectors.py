@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import os
+import threading
 from typing import Sequence
 
 import cv2
@@ -48,6 +49,9 @@ class FaceDetector(abc.ABC):
         if max_side is not None and max_side < 32:
             raise ValueError(f"max_side must be >= 32 pixels or None, got {max_side}")
         self.max_side = max_side
+        # One detector may be shared by threads (the explorer analyses in the
+        # background); OpenCV's cascade and MTCNN's networks run one call at a time.
+        self._lock = threading.Lock()
 
     def _shrink(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
         small = resize_max_side(frame, self.max_side)
@@ -81,7 +85,9 @@ class FaceDetector(abc.ABC):
         frame = _check_frame(frame)
         if roi is None:
             small, factor = self._shrink(frame)
-            return _sorted(self._detect_small(small).scaled(factor))
+            with self._lock:
+                found = self._detect_small(small)
+            return _sorted(found.scaled(factor))
         h, w = frame.shape[:2]
         x1, y1, x2, y2 = (int(round(v)) for v in roi)
         x1, y1 = min(max(x1, 0), w), min(max(y1, 0), h)
@@ -94,7 +100,9 @@ class FaceDetector(abc.ABC):
         small = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
         lo, hi = self.roi_face_range
         sizes = (int(lo * self.roi_side), int(hi * self.roi_side))
-        found = self._detect_small(small, sizes).scaled(region.shape[1] / small.shape[1])
+        with self._lock:
+            found = self._detect_small(small, sizes)
+        found = found.scaled(region.shape[1] / small.shape[1])
         return _sorted(found.shifted(x1, y1))
 
     def detect_batch(self, frames: Sequence[np.ndarray]) -> list[FaceBoxes]:
@@ -322,10 +330,11 @@ class MTCNNDetector(FaceDetector):
             factors.append(factor)
             groups.setdefault(s.shape, []).append(i)
         for shape, idx in groups.items():
-            if min(shape[:2]) < 12:
-                found = [self._detect_small(smalls[i]) for i in idx]
-            else:
-                found = self._run([smalls[i] for i in idx])
+            with self._lock:
+                if min(shape[:2]) < 12:
+                    found = [self._detect_small(smalls[i]) for i in idx]
+                else:
+                    found = self._run([smalls[i] for i in idx])
             for i, boxes in zip(idx, found):
                 results[i] = _sorted(boxes.scaled(factors[i]))
         return results  # type: ignore[return-value]
