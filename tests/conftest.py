@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dfexplore.faces import FaceBoxes, FaceDetector
 from dfexplore.video import write_video
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +40,24 @@ def full_metadata() -> Path:
     if not FULL_METADATA.is_file():
         pytest.skip(_skip_reason(FULL_METADATA))
     return FULL_METADATA
+
+
+class FixedBox(FaceDetector):
+    """A detector that always finds the same box (or nothing, for ``None``) and counts its calls."""
+
+    name = "fixed"
+
+    def __init__(self, box=None):
+        super().__init__(max_side=None)
+        self.box = box
+        self.calls = 0
+
+    def detect(self, frame, roi=None):
+        self.calls += 1
+        return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
+
+    def _detect_small(self, frame, sizes=None):  # pragma: no cover - detect is overridden
+        raise AssertionError
 
 
 def moving_pattern(n: int = 12, h: int = 64, w: int = 80, seed: int = 0) -> np.ndarray:

@@ -3,31 +3,13 @@ import json
 import numpy as np
 import pytest
 
-from conftest import moving_pattern
+from conftest import FixedBox, moving_pattern
 from dfexplore.analysis import VideoAnalysis, analyze_video, default_detector
 from dfexplore.classify import Verdict, threshold_verdict
 from dfexplore.errors import VideoError
-from dfexplore.faces import FaceBoxes, FaceDetector, crop
+from dfexplore.faces import crop
 from dfexplore.similarity import ssim_series
 from dfexplore.video import iter_frames
-
-
-class FixedBox(FaceDetector):
-    """A detector that always finds the same box (or nothing)."""
-
-    name = "fixed"
-
-    def __init__(self, box=None):
-        super().__init__(max_side=None)
-        self.box = box
-        self.calls = 0
-
-    def detect(self, frame, roi=None):
-        self.calls += 1
-        return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
-
-    def _detect_small(self, frame):  # pragma: no cover - detect is overridden
-        raise AssertionError
 
 
 def test_analysis_on_face_crops_equals_the_pieces(make_clip):

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import moving_pattern
+from conftest import FixedBox, moving_pattern
 from dfexplore.analysis import analyze_video, default_detector
 from dfexplore.dataset import Dataset
-from dfexplore.faces import FaceBoxes, FaceDetector
+from dfexplore.faces import FaceBoxes
 from dfexplore.video import write_video
 from dfexplore.widgets import (
     ALL,
@@ -35,22 +35,7 @@ from dfexplore.widgets import (
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-class Stub(FaceDetector):
-    """Always the same box (or none); counts calls."""
-
-    name = "stub"
-
-    def __init__(self, box=None):
-        super().__init__(max_side=None)
-        self.box = box
-        self.calls = 0
-
-    def detect(self, frame, roi=None):
-        self.calls += 1
-        return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
-
-    def _detect_small(self, frame):  # pragma: no cover
-        raise AssertionError
+Stub = FixedBox  # always the same box (or none); counts calls
 
 
 class Proba:
