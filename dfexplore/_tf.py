@@ -39,20 +39,31 @@ _NOISE = re.compile(
 
 @contextlib.contextmanager
 def _filtered_stderr():
-    """Capture file descriptor 2 (C++ output included) and pass on all but known start-up noise."""
+    """Capture file descriptor 2 (C++ output included) and pass on all but known start-up noise.
+
+    TensorFlow's C++ runtime writes to descriptor 2 whatever ``sys.stderr`` is
+    (in a Jupyter kernel ``sys.stderr`` is a stream object whose ``fileno()``
+    is not descriptor 2), so descriptor 2 itself is redirected.
+    """
+    fd = 2
     try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):  # no real stderr (some embedders)
+        saved = os.dup(fd)
+    except OSError:  # no descriptor 2 (some embedders)
         yield
         return
-    sys.stderr.flush()
-    saved = os.dup(fd)
+    try:
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):
+        pass
     with tempfile.TemporaryFile(mode="w+b") as tmp:
         os.dup2(tmp.fileno(), fd)
         try:
             yield
         finally:
-            sys.stderr.flush()
+            try:
+                sys.stderr.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
             os.dup2(saved, fd)
             os.close(saved)
             tmp.seek(0)
