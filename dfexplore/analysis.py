@@ -18,7 +18,7 @@ import numpy as np
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
 from .faces import FaceDetector, crop, make_detector, track_stream
-from .similarity import ssim_pairs, ssim_series
+from .similarity import ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
 __all__ = ["VideoAnalysis", "analyze_video", "default_detector"]
@@ -125,34 +125,45 @@ class VideoAnalysis:
         }
 
 
-class _PairBuffer:
-    """Collects (previous crop, crop) pairs and scores them in batches."""
+class _RunScorer:
+    """SSIM along runs of consecutive face crops, scored in chunks as they arrive.
 
-    def __init__(self, backend: str, batch: int = 64):
+    Within a run every crop is compared with the one before it; a frame
+    without a face ends the run.  Chunks go through :func:`ssim_series`,
+    which computes each crop's local means and variances once for both
+    pairs it belongs to.  At most ``chunk + 1`` crops are held.
+    """
+
+    def __init__(self, backend: str, chunk: int = 64):
         self.backend = backend
-        self.batch = batch
-        self.a: list[np.ndarray] = []
-        self.b: list[np.ndarray] = []
-        self.index: list[int] = []
+        self.chunk = chunk
+        self.run: list[np.ndarray] = []
+        self.run_index: list[int] = []
+        self.index: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
 
-    def add(self, prev: np.ndarray, cur: np.ndarray, index: int) -> None:
-        self.a.append(prev)
-        self.b.append(cur)
-        self.index.append(index)
-        if len(self.a) >= self.batch:
-            self.flush()
+    def add(self, crop_: np.ndarray, index: int, follows: bool) -> None:
+        """Add the crop of frame ``index``; ``follows`` when the previous decoded frame had a crop."""
+        if not follows:
+            self._score()
+            self.run, self.run_index = [], []
+        self.run.append(crop_)
+        self.run_index.append(index)
+        if len(self.run) > self.chunk:
+            self._score()
+            self.run, self.run_index = self.run[-1:], self.run_index[-1:]
 
-    def flush(self) -> None:
-        if self.a:
-            self.scores.append(ssim_pairs(np.stack(self.a), np.stack(self.b), backend=self.backend))
-            self.a.clear()
-            self.b.clear()
+    def _score(self) -> None:
+        if len(self.run) >= 2:
+            self.scores.append(ssim_series(np.stack(self.run), backend=self.backend))
+            self.index.append(np.asarray(self.run_index[1:], dtype=np.int64))
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
-        self.flush()
-        scores = np.concatenate(self.scores) if self.scores else np.zeros(0)
-        return np.asarray(self.index, dtype=np.int64), scores.astype(np.float64)
+        self._score()
+        self.run, self.run_index = [], []
+        if not self.scores:
+            return np.zeros(0, np.int64), np.zeros(0)
+        return np.concatenate(self.index), np.concatenate(self.scores).astype(np.float64)
 
 
 def analyze_video(
@@ -235,9 +246,9 @@ def analyze_video(
     preview_at = set(np.linspace(0, expected - 1, n_preview).round().astype(int).tolist()) if n_preview else set()
     preview: dict[int, np.ndarray] = {}
 
-    pairs = _PairBuffer(backend)
+    runs = _RunScorer(backend)
     boxes: list[np.ndarray] = []
-    prev_pos, prev_crop = None, None
+    prev_pos = None
     # Decoding runs in a background thread, overlapping detection and SSIM.
     frames = prefetch(iter_frames(path, stride=stride, stop=stop))
     for pos, frame, box, _, _ in track_stream(frames, detector, detect_every):
@@ -248,15 +259,14 @@ def analyze_video(
             continue
         boxes.append(box)
         face = crop(frame, box, margin=margin, size=size)
-        if prev_crop is not None and prev_pos == pos - 1:
-            pairs.add(prev_crop, face, pos * stride)
+        runs.add(face, pos * stride, follows=prev_pos == pos - 1)
         if pos in preview_at:
             preview[pos * stride] = face
-        prev_pos, prev_crop = pos, face
+        prev_pos = pos
     frames_read = len(boxes)
     if progress is not None:
         progress(frames_read, max(expected, frames_read))
-    frame_index, scores = pairs.result()
+    frame_index, scores = runs.result()
     basis = FACE
 
     if len(scores) < min_face_pairs:

@@ -103,3 +103,18 @@ def test_a_detector_can_be_shared_by_threads(face_photo):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: det.detect(face_photo).xyxy.tolist(), range(8)))
     assert all(r == expected for r in results)
+
+
+def test_scores_skip_pairs_across_frames_without_a_face(make_clip):
+    """A frame without a face ends a run: no pair spans the gap, runs longer than a chunk are whole."""
+    from dfexplore.analysis import _RunScorer
+
+    frames = moving_pattern(n=8, h=32, w=32)
+    scorer = _RunScorer("opencv", chunk=2)
+    follows = [False, True, True, True, False, True, True, True]  # frame 4 starts a new run
+    for i, (f, fol) in enumerate(zip(frames, follows)):
+        scorer.add(f, i, fol)
+    index, scores = scorer.result()
+    assert index.tolist() == [1, 2, 3, 5, 6, 7]
+    expected = np.concatenate([ssim_series(frames[:4], backend="opencv"), ssim_series(frames[4:], backend="opencv")])
+    assert scores == pytest.approx(expected, abs=1e-6)
