@@ -9,6 +9,9 @@ import weakref
 import cv2
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from skimage import data
 from skimage.metrics import structural_similarity
 
@@ -344,3 +347,29 @@ def test_unknown_backend_lists_the_choices(func):
 def test_bad_batch_size(batch_size):
     with pytest.raises(ValueError, match=r"batch_size must be a positive integer"):
         ssim_series(moving_clip(n=3), backend="opencv", batch_size=batch_size)
+
+
+# ---- properties (hypothesis) ---------------------------------------------------------------
+
+
+@st.composite
+def _image_pairs(draw):
+    h = draw(st.integers(11, 40))
+    w = draw(st.integers(11, 40))
+    c = draw(st.sampled_from([1, 3]))
+    shape = (1, h, w, c)
+    a = draw(arrays(np.uint8, shape))
+    b = draw(arrays(np.uint8, shape))
+    return a, b
+
+
+@settings(max_examples=60, deadline=None)
+@given(_image_pairs())
+def test_ssim_properties(pair):
+    """Any two images: symmetric, at most 1 (identity gives 1), at least -1."""
+    a, b = pair
+    ab = ssim_pairs(a, b, backend="opencv")[0]
+    ba = ssim_pairs(b, a, backend="opencv")[0]
+    assert ab == pytest.approx(ba, abs=1e-6)
+    assert -1.0 - 1e-6 <= ab <= 1.0 + 1e-6
+    assert ssim_pairs(a, a, backend="opencv")[0] == pytest.approx(1.0, abs=1e-6)
