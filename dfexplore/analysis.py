@@ -1,8 +1,7 @@
 """The per-video analysis: decode -> track the face -> fixed-size crops -> SSIM series -> verdict.
 
 :func:`analyze_video` is the one implementation of the pipeline; the command
-line, the notebooks, the explorer widget, the dataset scan and the benchmark
-all call it.
+line, the notebooks, the explorer widget and the benchmark all call it.
 """
 
 from __future__ import annotations
@@ -210,7 +209,7 @@ def analyze_video(
     max_frames : int, optional
         Stop after this many decoded frames.
     backend : str
-        SSIM backend (see :func:`dfexplore.similarity.ssim_pairs`).
+        SSIM backend (see :func:`dfexplore.similarity.ssim_series`).
     spread, floor : float
         Parameters of the seed's rule (see :func:`dfexplore.classify.threshold_verdict`).
     min_face_pairs : int

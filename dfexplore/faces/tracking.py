@@ -19,7 +19,7 @@ Here the detector runs on every ``detect_every``-th frame only:
 4. **Interpolate**: frames between two linked detections get linearly
    interpolated boxes.  A detection that misses (up to ``max_misses`` in a
    row) is bridged the same way; after that the track is lost and the next
-   detection starts a new one from the largest face.
+   detection starts a new one from the main face.
 5. **Hold**: at the ends of a track, frames within ``detect_every // 2`` of
    its first or last detection keep that box.  Other frames get no box.
 
