@@ -121,6 +121,16 @@ def to_rgb(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
+def _owned_to_rgb(frame: np.ndarray) -> np.ndarray:
+    """:func:`to_rgb` for a frame nobody else holds: a BGR frame is converted in place.
+
+    Saves allocating (and page-faulting) a second frame-sized buffer per frame.
+    """
+    if frame.ndim == 3 and frame.shape[2] == 3 and frame.flags.c_contiguous and frame.flags.writeable:
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB, dst=frame)
+    return to_rgb(frame)
+
+
 def resize_max_side(frame: np.ndarray, max_side: int | None) -> np.ndarray:
     """Downscale ``frame`` so that its longer side is at most ``max_side``.
 
@@ -203,7 +213,7 @@ def iter_frames(
             if wanted:
                 if frame is None or frame.size == 0:
                     raise VideoError(p, f"decoder returned an empty frame at index {index}", yielded)
-                yield resize_max_side(to_rgb(frame), max_side)
+                yield _owned_to_rgb(resize_max_side(frame, max_side))
                 yielded += 1
             index += 1
         if index == 0:

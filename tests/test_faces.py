@@ -229,7 +229,7 @@ class ScriptedDetector(FaceDetector):
         self.calls = 0
         self.rois = []
 
-    def detect(self, frame, roi=None):
+    def detect(self, frame, roi=None, face_side=None):
         self.calls += 1
         self.rois.append(roi)
         return self.script(int(frame[0, 0, 0]))

@@ -57,12 +57,17 @@ class FaceDetector(abc.ABC):
         small = resize_max_side(frame, self.max_side)
         return small, frame.shape[1] / small.shape[1]
 
-    #: Longer side, in pixels, a region of interest is scaled to before detection.
-    roi_side = 192
-    #: In a region, faces are searched between these fractions of its longer side.
+    #: Longer side, in pixels, a region of interest is scaled to before detection
+    #: when the size of the face in it is not known.
+    roi_side = 160
+    #: ... and the range of face sides searched then, as fractions of that side.
     roi_face_range = (0.15, 0.7)
+    #: Side, in pixels, an expected face is scaled to when it is known (``face_side``).
+    roi_face_px = 72
+    #: ... and the range of face sides searched then, as multiples of the expected side.
+    roi_face_scale = (0.6, 1.5)
 
-    def detect(self, frame: np.ndarray, roi=None) -> FaceBoxes:
+    def detect(self, frame: np.ndarray, roi=None, face_side: float | None = None) -> FaceBoxes:
         """Find faces in one frame, or in a region of it.
 
         Parameters
@@ -70,11 +75,17 @@ class FaceDetector(abc.ABC):
         frame : ndarray, shape (H, W, 3), uint8, RGB
         roi : (x1, y1, x2, y2), optional
             Search only this region (integer pixels of ``frame``, clipped to
-            it), scaled so that its longer side is :attr:`roi_side` pixels,
-            for faces whose size is within :attr:`roi_face_range` of that
-            side.  The face tracker searches a region about 3 times the
-            size of the face it follows, which is many times faster than
+            it).  The face tracker searches a region 2.5 times the size
+            of the face it follows, which is many times faster than
             searching the whole frame.
+        face_side : float, optional
+            With ``roi``: the expected side of the face, in pixels of
+            ``frame``.  The region is then scaled so that this side becomes
+            :attr:`roi_face_px` pixels, and only faces within
+            :attr:`roi_face_scale` of it are searched (few pyramid levels,
+            hence fast).  Without it, the region is scaled so that its
+            longer side is :attr:`roi_side` pixels and faces within
+            :attr:`roi_face_range` of that side are searched.
 
         Returns
         -------
@@ -95,13 +106,16 @@ class FaceDetector(abc.ABC):
         if x2 - x1 < 12 or y2 - y1 < 12:
             return FaceBoxes.empty()
         region = frame[y1:y2, x1:x2]
-        scale = self.roi_side / max(region.shape[:2])
+        if face_side is not None and np.isfinite(face_side) and face_side > 0:
+            scale = min(self.roi_face_px / float(face_side), 4.0)
+            lo, hi = (f * self.roi_face_px for f in self.roi_face_scale)
+        else:
+            scale = self.roi_side / max(region.shape[:2])
+            lo, hi = (f * self.roi_side for f in self.roi_face_range)
         size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
         small = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        lo, hi = self.roi_face_range
-        sizes = (int(lo * self.roi_side), int(hi * self.roi_side))
         with self._lock:
-            found = self._detect_small(small, sizes)
+            found = self._detect_small(small, (int(lo), int(hi)))
         found = found.scaled(region.shape[1] / small.shape[1])
         return _sorted(found.shifted(x1, y1))
 

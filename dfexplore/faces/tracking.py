@@ -128,7 +128,7 @@ def track_stream(
     max_misses: int = 1,
     min_iou: float = 0.2,
     smoothing: tuple[float, float] = (0.7, 0.4),
-    roi_margin: float | None = 2.0,
+    roi_margin: float | None = 1.5,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None, bool, bool]]:
     """Track the main face through a stream of frames, lazily.
 
@@ -186,8 +186,10 @@ def track_stream(
     def measure(frame, pos: int) -> np.ndarray | None:
         """Detect and link: around the tracked face first, then in the whole frame."""
         if anchor is not None and roi_margin is not None:
-            roi = crop_window(frame.shape, anchor.predict(pos), roi_margin)
-            box = link(detector.detect(frame, roi=roi), pos)
+            predicted = anchor.predict(pos)
+            roi = crop_window(frame.shape, predicted, roi_margin)
+            side = max(predicted[2] - predicted[0], predicted[3] - predicted[1])
+            box = link(detector.detect(frame, roi=roi, face_side=side), pos)
             if box is not None:
                 return box
         return link(detector.detect(frame), pos)
