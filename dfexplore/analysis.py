@@ -16,7 +16,8 @@ import numpy as np
 
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
-from .faces import FaceDetector, crop, make_detector, track_stream
+from .faces import FaceDetector, crop, crop_window, make_detector, track_stream
+from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
 from .similarity import ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
@@ -60,6 +61,12 @@ class VideoAnalysis:
         SSIM between consecutive frames (``tf.image.ssim``'s definition).
     report : VerdictReport
         The seed's threshold rule applied to ``scores``.
+    features : dict[str, float]
+        :data:`dfexplore.features.FEATURE_NAMES` -> value, for a learned
+        classifier: temporal features of ``scores``, and the spectrum profile
+        and boundary sharpness averaged over the crops of the frames where
+        the detector found the face.  All NaN when ``basis`` is
+        ``"whole frame"`` (there is no face to measure).
     preview : dict[int, ndarray]
         A few face crops (frame index -> RGB uint8 (size, size, 3)) spread over
         the video, for display.
@@ -77,6 +84,7 @@ class VideoAnalysis:
     frame_index: np.ndarray
     scores: np.ndarray
     report: VerdictReport
+    features: dict = field(default_factory=empty_features, repr=False)
     preview: dict = field(default_factory=dict, repr=False)
     seconds: float = 0.0
 
@@ -120,6 +128,8 @@ class VideoAnalysis:
             "info": self.info.to_dict(),
             "detector": self.detector,
             "params": dict(self.params),
+            "features_version": FEATURES_VERSION,
+            "features": {k: (None if v != v else v) for k, v in self.features.items()},
             "seconds": round(self.seconds, 3),
         }
 
@@ -130,16 +140,23 @@ class _RunScorer:
     Within a run every crop is compared with the one before it; a frame
     without a face ends the run.  Chunks go through :func:`ssim_series`,
     which computes each crop's local means and variances once for both
-    pairs it belongs to.  At most ``chunk + 1`` crops are held.
+    pairs it belongs to, on a worker thread, so that scoring overlaps the
+    decoding and detection of the next frames (OpenCV and NumPy release
+    Python's lock while they compute).  At most ``chunk + 1`` crops are
+    collected and ``max_pending`` chunks wait to be scored at any time.
     """
 
-    def __init__(self, backend: str, chunk: int = 64):
+    def __init__(self, backend: str, chunk: int = 64, max_pending: int = 2):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.backend = backend
         self.chunk = chunk
+        self.max_pending = max_pending
         self.run: list[np.ndarray] = []
         self.run_index: list[int] = []
         self.index: list[np.ndarray] = []
-        self.scores: list[np.ndarray] = []
+        self.futures: list = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfexplore-ssim")
 
     def add(self, crop_: np.ndarray, index: int, follows: bool) -> None:
         """Add the crop of frame ``index``; ``follows`` when the previous decoded frame had a crop."""
@@ -154,15 +171,29 @@ class _RunScorer:
 
     def _score(self) -> None:
         if len(self.run) >= 2:
-            self.scores.append(ssim_series(np.stack(self.run), backend=self.backend))
+            pending = [f for f in self.futures if not f.done()]
+            if len(pending) >= self.max_pending:
+                pending[0].result()  # back-pressure: bounded memory
+            self.futures.append(self._pool.submit(ssim_series, np.stack(self.run), backend=self.backend))
             self.index.append(np.asarray(self.run_index[1:], dtype=np.int64))
 
     def result(self) -> tuple[np.ndarray, np.ndarray]:
-        self._score()
-        self.run, self.run_index = [], []
-        if not self.scores:
+        """Frame indices and SSIM scores of every pair, in frame order."""
+        try:
+            self._score()
+            self.run, self.run_index = [], []
+            scores = [f.result() for f in self.futures]
+        finally:
+            self.close()
+        if not scores:
             return np.zeros(0, np.int64), np.zeros(0)
-        return np.concatenate(self.index), np.concatenate(self.scores).astype(np.float64)
+        return np.concatenate(self.index), np.concatenate(scores).astype(np.float64)
+
+    def close(self) -> None:
+        """Stop the worker (pending chunks are dropped); safe to call twice."""
+        for f in self.futures:
+            f.cancel()
+        self._pool.shutdown(wait=True)
 
 
 def analyze_video(
@@ -246,25 +277,33 @@ def analyze_video(
     preview: dict[int, np.ndarray] = {}
 
     runs = _RunScorer(backend)
+    crop_features = CropFeatures()
     boxes: list[np.ndarray] = []
     prev_pos = None
-    # Decoding runs in a background thread, overlapping detection and SSIM.
+    # Decoding runs in a background thread, overlapping detection and SSIM (another thread).
     frames = prefetch(iter_frames(path, stride=stride, stop=stop))
-    for pos, frame, box, _, _ in track_stream(frames, detector, detect_every):
-        if progress is not None and pos % detect_every == 0:
-            progress(pos, expected)
-        if box is None:
-            boxes.append(np.full(4, np.nan))
-            continue
-        boxes.append(box)
-        face = crop(frame, box, margin=margin, size=size)
-        runs.add(face, pos * stride, follows=prev_pos == pos - 1)
-        if pos in preview_at:
-            preview[pos * stride] = face
-        prev_pos = pos
-    frames_read = len(boxes)
-    if progress is not None:
-        progress(frames_read, max(expected, frames_read))
+    try:
+        for pos, frame, box, _, detected in track_stream(frames, detector, detect_every):
+            if progress is not None and pos % detect_every == 0:
+                progress(pos, expected)
+            if box is None:
+                boxes.append(np.full(4, np.nan))
+                continue
+            boxes.append(box)
+            face = crop(frame, box, margin=margin, size=size)
+            runs.add(face, pos * stride, follows=prev_pos == pos - 1)
+            if detected:  # per-crop features on the detector's frames only: cheap, and on measured boxes
+                x1, y1, x2, _ = crop_window(frame.shape, box, margin)
+                crop_features.add(face, (box - (x1, y1, x1, y1)) * (size / (x2 - x1)))
+            if pos in preview_at:
+                preview[pos * stride] = face
+            prev_pos = pos
+        frames_read = len(boxes)
+        if progress is not None:
+            progress(frames_read, max(expected, frames_read))
+    except BaseException:
+        runs.close()
+        raise
     frame_index, scores = runs.result()
     basis = FACE
 
@@ -276,6 +315,10 @@ def analyze_video(
         frame_index = np.arange(1, len(scores) + 1, dtype=np.int64) * stride
 
     report = threshold_verdict(scores, spread=spread, floor=floor)
+    features = empty_features()
+    if basis == FACE:
+        features.update(temporal_features(scores))
+        features.update(crop_features.result())
     return VideoAnalysis(
         path=str(path),
         info=info,
@@ -287,6 +330,7 @@ def analyze_video(
         frame_index=frame_index,
         scores=scores,
         report=report,
+        features=features,
         preview=preview,
         seconds=time.perf_counter() - t0,
     )

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["Verdict", "VerdictReport", "threshold_verdict"]
+__all__ = ["Verdict", "VerdictReport", "threshold_verdict", "RULE_PROBABILITY", "rule_probability"]
 
 
 class Verdict(str, enum.Enum):
@@ -198,3 +198,24 @@ def threshold_verdict(scores, spread: float = 0.1, floor: float = 0.92) -> Verdi
         floor=floor,
         reason=reason,
     )
+
+
+#: The rule's verdict read as P(FAKE), so that it can be scored with the DFDC
+#: metric (log loss) next to a learned model.  A fixed reading of the words,
+#: set before any evaluation: ``REAL`` leans real, ``FAKE`` leans fake,
+#: ``MAYBE_FAKE`` ("it might be") leans fake a little.
+RULE_PROBABILITY = {Verdict.REAL: 0.2, Verdict.MAYBE_FAKE: 0.6, Verdict.FAKE: 0.8}
+
+
+def rule_probability(verdict) -> float:
+    """P(FAKE) for a verdict of the threshold rule (:data:`RULE_PROBABILITY`).
+
+    Parameters
+    ----------
+    verdict : Verdict or str
+        ``"REAL"``, ``"FAKE"`` or ``"MAYBE_FAKE"``.
+    """
+    try:
+        return RULE_PROBABILITY[Verdict(verdict)]
+    except ValueError:
+        raise ValueError(f"not a verdict of the threshold rule: {verdict!r} (expected REAL, FAKE or MAYBE_FAKE)") from None

@@ -9,13 +9,14 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "dfexplore"
 
-# dataset -> video -> faces -> similarity -> classify -> analysis; plots/animation/sample on top;
-# config (which may generate the sample), widgets and the CLI above everything.
+# dataset -> video -> faces -> similarity -> features/classify -> analysis; plots/animation/sample and
+# the learned model (learn) on top; config (which may generate the sample), the scan, widgets and the
+# CLI above everything.
 LAYER = {
     "__init__": 0, "errors": 0, "_tf": 0,
-    "dataset": 1, "video": 2, "faces": 3, "similarity": 4, "classify": 5, "analysis": 6,
-    "plots": 7, "animation": 7, "sample": 7,
-    "config": 8, "widgets": 9, "cli": 10, "__main__": 11,
+    "dataset": 1, "video": 2, "faces": 3, "similarity": 4, "features": 5, "classify": 5, "analysis": 6,
+    "plots": 7, "animation": 7, "sample": 7, "learn": 7,
+    "config": 8, "scan": 9, "widgets": 9, "cli": 10, "__main__": 11,
 }
 
 
