@@ -312,10 +312,12 @@ for col in ["minimum", "mean", "half_range"]:
 #
 # * The lines above compare the per-label medians and ranges on the data at hand.
 # * On the **embedded synthetic sample**, the FAKE medians are lower for minimum and mean and
-#   higher for half range, and the FAKE and REAL ranges do not even overlap. This is checked
-#   below when the sample is the data. The synthetic fakes were built to flicker, and every
-#   one of them flickers more than every synthetic real clip. That is a property of the
-#   generator, not evidence about deepfakes.
+#   higher for half range, and the FAKE and REAL ranges of the minimum and of the mean do not
+#   even overlap. This is checked below when the sample is the data. The synthetic fakes were
+#   built to flicker, and every one of them flickers more, on average, than every synthetic
+#   real clip. That is a property of the generator, not evidence about deepfakes. The half
+#   range does overlap: one real clip's face-crop SSIM dips once, during a fast pan, as far as
+#   a fake's. A statistic made of the two most extreme scores is fragile.
 # * On the project's **14 real test clips** (`dfdc_sample`), with the same settings, it went
 #   the other way. The FAKE medians of minimum and mean were *higher* than the REAL ones and
 #   the half range was lower, the opposite of "fakes flicker". The FAKE and REAL ranges
@@ -341,4 +343,4 @@ if IS_SAMPLE:
     assert medians.loc["FAKE", "minimum"] < medians.loc["REAL", "minimum"]
     assert medians.loc["FAKE", "mean"] < medians.loc["REAL", "mean"]
     assert medians.loc["FAKE", "half_range"] > medians.loc["REAL", "half_range"]
-    assert not any(overlaps.values())
+    assert not overlaps["minimum"] and not overlaps["mean"]
