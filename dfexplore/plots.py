@@ -24,6 +24,10 @@ similarity_plot
     SSIM between consecutive frames for one or more clips.
 drop_frames
     The frames around the largest drop in similarity.
+feature_distributions
+    One panel per feature: its values per video, REAL beside FAKE.
+roc_curves
+    ROC curves of several methods' P(FAKE) on the same labelled videos.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ __all__ = [
     "face_preview",
     "similarity_plot",
     "drop_frames",
+    "feature_distributions",
+    "roc_curves",
 ]
 
 #: Slice colours of :func:`label_pie` (FAKE and REAL as in the seed notebook).
@@ -560,4 +566,137 @@ def drop_frames(frames, scores, context: int = 2) -> Figure:
         score = "first frame" if k == 0 else f"SSIM {k - 1}\u2192{k}: {s[k - 1]:.3f}"
         _show_image(ax, image, f"frame {k}\n{score}", highlight=k in (i, i + 1))
     fig.suptitle(f"Largest similarity drop: frames {i} \u2192 {i + 1}, SSIM = {s[i]:.3f}", fontsize=14)
+    return fig
+
+
+# --------------------------------------------------------------------------- evaluation figures
+
+
+def _labelled(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    if label not in table.columns:
+        raise ValueError(f"the table has no {label!r} column (columns: {list(table.columns)})")
+    out = table[table[label].isin(["REAL", "FAKE"])]
+    if out.empty:
+        raise ValueError(f"no row of the table is labelled REAL or FAKE in column {label!r}")
+    return out
+
+
+def feature_distributions(table, features, label: str = "label", cols: int = 4, seed: int = 0) -> Figure:
+    """One panel per feature: each video's value as a dot, REAL and FAKE side by side.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per video, e.g. the results of :func:`dfexplore.scan.scan`:
+        a ``label`` column (``"REAL"``/``"FAKE"``; other rows are left out) and
+        one numeric column per feature.
+    features : sequence of str
+        Columns to show.
+    label : str
+        The label column.
+    cols : int
+        Panels per row.
+    seed : int
+        Seed of the horizontal jitter that keeps equal values apart.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Panels titled with the feature names; in each, REAL at x = 0 and FAKE
+        at x = 1 in :data:`LABEL_COLORS`, with the median of each as a black bar.
+        Missing values (NaN, e.g. no face) are not drawn; the panel title says
+        how many are missing.
+
+    Raises
+    ------
+    ValueError
+        No feature, a missing column, or no labelled row.
+    """
+    features = list(features)
+    if not features:
+        raise ValueError("features is empty: name at least one column")
+    missing = [f for f in features if f not in table.columns]
+    if missing:
+        raise ValueError(f"the table has no column(s) {missing}")
+    data = _labelled(table, label)
+    cols = max(1, min(cols, len(features)))
+    rows = math.ceil(len(features) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), layout="constrained", squeeze=False)
+    rng = np.random.default_rng(seed)
+    for ax, name in zip(axes.flat, features):
+        nan = 0
+        for x, lab in enumerate(("REAL", "FAKE")):
+            values = pd.to_numeric(data.loc[data[label] == lab, name], errors="coerce").to_numpy(float)
+            nan += int(np.isnan(values).sum())
+            values = values[~np.isnan(values)]
+            ax.scatter(x + rng.uniform(-0.12, 0.12, len(values)), values, color=LABEL_COLORS[lab],
+                       edgecolor="black", s=40, zorder=3)
+            if len(values):
+                ax.hlines(np.median(values), x - 0.25, x + 0.25, color="black", linewidth=2, zorder=4)
+        ax.set_xticks([0, 1], ["REAL", "FAKE"])
+        ax.set_xlim(-0.6, 1.6)
+        ax.set_title(name + (f" ({nan} missing)" if nan else ""), fontsize=10)
+        ax.grid(True, axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(features):]:
+        ax.set_visible(False)
+    return fig
+
+
+def roc_curves(predictions, methods, label: str = "label", title: str = "ROC curves") -> Figure:
+    """ROC curves of several methods' scores for FAKE on the same labelled videos.
+
+    Parameters
+    ----------
+    predictions : pandas.DataFrame
+        One row per video: a ``label`` column (``"REAL"``/``"FAKE"``; other
+        rows are left out) and one column of scores per method (higher means
+        more likely FAKE, e.g. P(FAKE)).
+    methods : sequence of str, or dict column -> legend name
+        The score columns to draw.
+    label : str
+        The label column.
+    title : str
+        Axes title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One curve per method (false positive rate on x, true positive rate on
+        y), its area under the curve in the legend, and the diagonal of a
+        random score.  Rows where a method's score is NaN are left out of that
+        method's curve.
+
+    Raises
+    ------
+    ValueError
+        A missing column, or fewer than one REAL and one FAKE video.
+    """
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    names = dict(methods) if isinstance(methods, Mapping) else {m: m for m in methods}
+    if not names:
+        raise ValueError("methods is empty: name at least one score column")
+    missing = [m for m in names if m not in predictions.columns]
+    if missing:
+        raise ValueError(f"the predictions have no column(s) {missing}")
+    data = _labelled(predictions, label)
+    fig, ax = plt.subplots(figsize=(6, 6), layout="constrained")
+    for column, name in names.items():
+        score = pd.to_numeric(data[column], errors="coerce").to_numpy(float)
+        keep = ~np.isnan(score)
+        y = (data[label].to_numpy() == "FAKE")[keep]
+        if y.all() or not y.any():
+            raise ValueError(f"{column!r}: ROC needs at least one REAL and one FAKE video with a score")
+        fpr, tpr, _ = roc_curve(y, score[keep])
+        ax.plot(fpr, tpr, linewidth=2, drawstyle="steps-post",
+                label=f"{name} (AUC {roc_auc_score(y, score[keep]):.2f}, n={int(keep.sum())})")
+    ax.plot([0, 1], [0, 1], linestyle="--", color="0.5", linewidth=1, label="random (AUC 0.50)")
+    ax.set_xlabel("false positive rate (REAL called FAKE)")
+    ax.set_ylabel("true positive rate (FAKE called FAKE)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal")
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=9)
     return fig

@@ -357,3 +357,55 @@ def test_no_function_leaves_rcparams_changed(face_photo):
     plots.similarity_plot([0.9, 0.8])
     plots.drop_frames(moving_pattern(n=3), [0.9, 0.8])
     assert dict(matplotlib.rcParams) == before
+
+
+# --------------------------------------------------------------------------- evaluation figures
+
+
+def _table():
+    import pandas as pd
+
+    return pd.DataFrame({
+        "file": [f"v{i}.mp4" for i in range(6)],
+        "label": ["REAL", "REAL", "REAL", "FAKE", "FAKE", None],
+        "a": [0.9, 0.95, np.nan, 0.7, 0.6, 0.1],
+        "b": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        "perfect": [0.1, 0.2, 0.3, 0.8, 0.9, 0.5],
+        "inverted": [0.9, 0.8, 0.7, 0.2, 0.1, 0.5],
+    })
+
+
+def test_feature_distributions_draws_one_panel_per_feature():
+    fig = plots.feature_distributions(_table(), ["a", "b", "perfect"], cols=2)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["a (1 missing)", "b", "perfect"]
+    # Panel "a": 2 REAL values (one NaN) and 2 FAKE values; the unlabelled row is left out.
+    offsets = [len(c.get_offsets()) for c in visible[0].collections if hasattr(c, "get_offsets")]
+    assert sum(n for n in offsets if n) >= 4
+    assert len(fig.axes) == 4 and not fig.axes[3].get_visible()
+
+
+def test_feature_distributions_rejects_bad_input():
+    with pytest.raises(ValueError, match="no column"):
+        plots.feature_distributions(_table(), ["nope"])
+    with pytest.raises(ValueError, match="empty"):
+        plots.feature_distributions(_table(), [])
+    with pytest.raises(ValueError, match="labelled"):
+        plots.feature_distributions(_table().assign(label=None), ["a"])
+
+
+def test_roc_curves_reports_the_area_under_each_curve():
+    fig = plots.roc_curves(_table(), {"perfect": "model", "inverted": "rule"})
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0].startswith("model (AUC 1.00, n=5)")
+    assert legend[1].startswith("rule (AUC 0.00, n=5)")
+    line = fig.axes[0].lines[0]
+    assert line.get_xdata()[0] == 0 and line.get_ydata()[-1] == 1
+
+
+def test_roc_curves_needs_both_classes():
+    t = _table()
+    with pytest.raises(ValueError, match="one REAL and one FAKE"):
+        plots.roc_curves(t[t["label"] != "FAKE"], ["perfect"])
+    with pytest.raises(ValueError, match="no column"):
+        plots.roc_curves(t, ["nope"])
