@@ -2,10 +2,11 @@
 
 Data flows one way through the submodules::
 
-    dataset -> video -> faces -> similarity -> classify -> analysis
+    dataset -> video -> faces -> similarity -> features / classify -> analysis
 
-with :mod:`dfexplore.plots`, :mod:`dfexplore.animation` and
-:mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
+with :mod:`dfexplore.plots`, :mod:`dfexplore.animation`, the learned
+classifier (:mod:`dfexplore.learn`), the dataset-scale scan
+(:mod:`dfexplore.scan`) and :mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
 not import TensorFlow (only the MTCNN detector and the TensorFlow SSIM backend
 do, on first use).
 """
@@ -17,8 +18,8 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "analysis", "animation", "classify", "config", "dataset", "errors", "faces",
-    "plots", "sample", "similarity", "video", "widgets",
+    "analysis", "animation", "classify", "config", "dataset", "errors", "faces", "features",
+    "learn", "plots", "sample", "scan", "similarity", "video", "widgets",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

@@ -18,7 +18,7 @@ from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
 from .faces import FaceDetector, crop, crop_window, make_detector, track_stream
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
-from .similarity import ssim_series
+from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
 __all__ = ["VideoAnalysis", "analyze_video", "default_detector"]
@@ -196,6 +196,20 @@ class _RunScorer:
         self._pool.shutdown(wait=True)
 
 
+def _whole_frames(path, stride: int, stop: int | None, size: int):
+    """The frames for whole-frame SSIM (downscaled to ``size``); VideoError if they are too small to compare."""
+    for frame in iter_frames(path, stride=stride, stop=stop, max_side=size):
+        h, w = frame.shape[:2]
+        if min(h, w) < MIN_SIZE:
+            scaled = f" after downscaling to at most {size}" if max(h, w) == size else ""
+            raise VideoError(
+                path,
+                f"frames are {w}x{h} pixels{scaled}: too small to compare; no face was found, "
+                f"and whole-frame SSIM needs frames of at least {MIN_SIZE}x{MIN_SIZE} pixels",
+            )
+        yield frame
+
+
 def analyze_video(
     path,
     detector: FaceDetector | str | None = None,
@@ -260,7 +274,8 @@ def analyze_video(
     Raises
     ------
     VideoError
-        Missing, unreadable or corrupt video, or one with fewer than 2 frames.
+        Missing, unreadable or corrupt video, one with fewer than 2 frames, or
+        one without a face whose frames are smaller than 11x11 pixels.
     """
     t0 = time.perf_counter()
     if isinstance(detector, str) or detector is None:
@@ -311,7 +326,7 @@ def analyze_video(
         if frames_read < 2:
             raise VideoError(path, f"has {frames_read} frame(s) to analyse; comparing consecutive frames needs at least 2")
         basis = WHOLE_FRAME
-        scores = ssim_series(iter_frames(path, stride=stride, stop=stop, max_side=size), backend=backend)
+        scores = ssim_series(_whole_frames(path, stride, stop, size), backend=backend)
         frame_index = np.arange(1, len(scores) + 1, dtype=np.int64) * stride
 
     report = threshold_verdict(scores, spread=spread, floor=floor)

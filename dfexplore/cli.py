@@ -5,10 +5,18 @@
     dfexplore sample DEST                 write the synthetic sample dataset
     dfexplore info VIDEO...               container properties, and whether a face is found
     dfexplore verdict VIDEO... [--json]   SSIM statistics on the face and the seed rule's verdict
+    dfexplore scan DIR [--out FILE]       every video of a folder into a results table (.parquet/.csv),
+                                          cached and resumable, on processes (--jobs) or Dask (--dask)
+    dfexplore train RESULTS --out MODEL   learn P(FAKE) from a results table's features (grouped CV picks
+                                          the method); prints the cross-validated scores, saves the model
+    dfexplore evaluate RESULTS [--model MODEL] [--json | --markdown]
+                                          the learned model (nested grouped CV, or a saved model on other
+                                          videos) beside the seed rule and constant baselines
 
 Every command handles each file on its own: a bad file gets an error line
 (naming the file and the problem) and the others still run; the exit status is
-1 when any file failed, 2 for bad usage.
+1 when any file failed, 2 for bad usage, 130 when interrupted (Ctrl-C; ``scan``
+keeps the finished videos in its cache, so running it again resumes).
 """
 
 from __future__ import annotations
@@ -32,6 +40,13 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
     return value
+
+
+def _results_file(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".parquet", ".csv"):
+        raise argparse.ArgumentTypeError(f"results are written as .parquet or .csv, got {text!r}")
+    return path
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -58,6 +73,39 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--detect-every", type=_positive_int, default=10, help="detection interval in frames (default 10)")
     v.add_argument("--max-frames", type=_positive_int, default=None, help="analyse at most this many frames")
     v.add_argument("--backend", choices=["auto", "opencv", "tensorflow"], default="auto", help="SSIM backend")
+
+    sc = sub.add_parser("scan", help="analyse every video of a folder into a results table (cached, resumable)")
+    sc.add_argument("folder", type=Path, metavar="DIR", help="dataset folder (metadata.json optional)")
+    sc.add_argument("--out", type=_results_file, default=None, metavar="FILE",
+                    help="write the table to FILE (.parquet or .csv); without it, print a summary per video")
+    where = sc.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive_int, default=None, metavar="N",
+                       help="analyse N videos at a time in worker processes (default 1)")
+    where.add_argument("--dask", default=None, metavar="ADDRESS",
+                       help="run on a Dask cluster, e.g. tcp://host:8786 (workers must see the same paths)")
+    sc.add_argument("--no-cache", action="store_true", help="analyse everything again and cache nothing")
+    sc.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                    help="cache folder (default: the dfexplore cache folder's scan/)")
+    sc.add_argument("--model", type=Path, default=None, metavar="FILE",
+                    help="a model saved by `dfexplore train`, for the probability column")
+    sc.add_argument("--detector", choices=["haar", "mtcnn"], default="haar")
+    sc.add_argument("--stride", type=_positive_int, default=1, help="analyse every N-th frame (default 1)")
+    sc.add_argument("--detect-every", type=_positive_int, default=10, help="detection interval in frames (default 10)")
+    sc.add_argument("--max-frames", type=_positive_int, default=None, help="analyse at most this many frames")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar or summary; failures are still reported")
+
+    t = sub.add_parser("train", help="train a classifier on a results table written by `dfexplore scan`")
+    t.add_argument("results", type=Path, metavar="RESULTS", help="results table (.parquet or .csv)")
+    t.add_argument("--out", type=Path, required=True, metavar="MODEL", help="write the model here (joblib)")
+    t.add_argument("--json", action="store_true", help="the model's description as one JSON object")
+
+    e = sub.add_parser("evaluate", help="the learned model beside the seed rule, with the DFDC metric (log loss)")
+    e.add_argument("results", type=Path, metavar="RESULTS", help="results table (.parquet or .csv)")
+    e.add_argument("--model", type=Path, default=None, metavar="MODEL",
+                   help="evaluate this saved model on RESULTS (held out); without it, nested grouped cross-validation")
+    form = e.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="the evaluation as one JSON object")
+    form.add_argument("--markdown", action="store_true", help="the tables as Markdown")
     return p
 
 
@@ -142,10 +190,98 @@ def _cmd_verdict(args) -> int:
     return 1 if failed else 0
 
 
+def _scan_summary(df) -> str:
+    """One line per video: file, label, verdict, probability, error."""
+    table = df[["file", "label", "verdict", "probability", "error"]].copy()
+    table["probability"] = [f"{p:.2f}" if p == p else "-" for p in table["probability"]]
+    return table.fillna("-").to_string(index=False)
+
+
+def _cmd_scan(args) -> int:
+    import logging
+
+    from .scan import scan
+
+    model = None
+    if args.model is not None:
+        from .learn import load_model
+
+        model = load_model(args.model)
+    logger = logging.getLogger("dfexplore")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if args.quiet else logging.INFO)
+    try:
+        df = scan(
+            args.folder, args.out, jobs=args.jobs or 1, dask=args.dask, cache=not args.no_cache,
+            cache_dir=args.cache_dir, model=model, detector=args.detector, progress=not args.quiet,
+            stride=args.stride, detect_every=args.detect_every, max_frames=args.max_frames,
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    if args.out is None:
+        print(_scan_summary(df), flush=True)
+    return 1 if df["error"].notna().any() else 0
+
+
+def _cmd_train(args) -> int:
+    from .learn import save_model, train
+    from .scan import read_results
+
+    if not args.out.parent.is_dir():
+        raise DfexploreError(f"{args.out}: cannot write the model, the folder {args.out.parent} does not exist")
+    df = read_results(args.results)
+    try:
+        model = train(df)
+    except DfexploreError as exc:
+        raise DfexploreError(f"{args.results}: {exc}") from None
+    save_model(model, args.out)
+    info = model.info()
+    if args.json:
+        print(json.dumps({**info, "out": str(args.out)}), flush=True)
+        return 0
+    sel = info["selection"]
+    what = "the base rate (no model beat it in cross-validation)" if model.method == "prior" else model.method
+    lines = [
+        f"trained {what} on {model.n_train['REAL']} REAL and {model.n_train['FAKE']} FAKE videos "
+        f"({sel['left_out_error']} with an error and {sel['left_out_unlabelled']} unlabelled left out)",
+        f"calibration: {model.calibration}",
+        f"cross-validation: {model.cv_scheme}",
+    ]
+    for name, s in model.cv_scores.items():
+        mark = "  <- chosen" if name == model.method else ""
+        lines.append(f"  {name:<10} log loss {s['log_loss']:.3f}  AUC {s['auc']:.3f}  accuracy {s['accuracy']:.3f}{mark}")
+    lines += [f"note: {n}" for n in model.notes]
+    lines.append(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} kB)")
+    print("\n".join(lines), flush=True)
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .learn import evaluate, load_model
+    from .scan import read_results
+
+    model = load_model(args.model) if args.model is not None else None
+    df = read_results(args.results)
+    try:
+        ev = evaluate(df, model)
+    except DfexploreError as exc:
+        raise DfexploreError(f"{args.results}: {exc}") from None
+    if args.json:
+        print(json.dumps(ev.to_dict()), flush=True)
+    else:
+        print(ev.to_markdown() if args.markdown else ev.to_text(), end="", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     """Run the command line; returns the exit status."""
     args = _build_parser().parse_args(argv)
-    handler = {"sample": _cmd_sample, "info": _cmd_info, "verdict": _cmd_verdict}[args.command]
+    handler = {"sample": _cmd_sample, "info": _cmd_info, "verdict": _cmd_verdict, "scan": _cmd_scan,
+               "train": _cmd_train, "evaluate": _cmd_evaluate}[args.command]
     try:
         return handler(args)
     except DfexploreError as exc:

@@ -188,9 +188,14 @@ def _read_metadata(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _list_files(root: Path) -> set[str]:
-    """Names of the regular files directly in ``root`` (all of them, any extension)."""
+    """Names of the files directly in ``root`` (all of them, any extension).
+
+    A symbolic link counts as a file unless it leads to a folder: a broken
+    link, or a loop, stays in the list so that reading it reports the problem
+    instead of the video silently vanishing.
+    """
     try:
-        return {p.name for p in root.iterdir() if p.is_file()}
+        return {p.name for p in root.iterdir() if p.is_file() or (p.is_symlink() and not p.is_dir())}
     except OSError as e:
         raise DatasetError(f"{root}: cannot list the folder ({e.strerror or e})") from e
 
@@ -257,7 +262,9 @@ class Dataset:
         (like DFDC's ``test_videos``) therefore gives an all-unlabelled
         dataset.  Entries whose file is absent stay in the dataset with
         ``exists`` ``False``.  Only the folder itself is scanned, not
-        sub-folders.
+        sub-folders; a folder named like a video is not a video.  A symbolic
+        link counts as present even when it cannot be followed (broken, or a
+        loop), so that reading the video reports it.
 
         Raises
         ------
@@ -414,7 +421,8 @@ class Dataset:
         ------
         DatasetError
             If ``name`` is not in the dataset, or its file is not present
-            (including every video of a :meth:`from_metadata` dataset).
+            (including every video of a :meth:`from_metadata` dataset, and a
+            folder of that name).
         """
         row = self._row(name)
         if not row["exists"]:
@@ -423,6 +431,8 @@ class Dataset:
                     f"{self._metadata_path}: {name!r} has no file: this dataset was read from metadata only; "
                     "use Dataset.from_folder on the folder that holds the videos"
                 )
+            if (self._root / name).is_dir():
+                raise DatasetError(f"{self._root}: {name!r} is listed in the metadata but is a folder, not a video file")
             raise DatasetError(f"{self._root}: {name!r} is listed in the metadata but its file is not in the folder")
         return Path(row["path"])
 

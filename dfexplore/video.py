@@ -35,6 +35,11 @@ def _check_file(path) -> Path:
     """Return ``path`` as a Path, or raise VideoError if it is no readable file."""
     p = Path(path)
     if not p.exists():
+        if p.is_symlink():
+            try:
+                os.stat(p)
+            except OSError as exc:
+                raise VideoError(p, f"is a symbolic link that cannot be followed ({exc.strerror or exc})") from None
         raise VideoError(p, "no such file")
     if p.is_dir():
         raise VideoError(p, "is a directory, not a video file")
@@ -111,9 +116,19 @@ class VideoInfo:
 
 
 def to_rgb(frame: np.ndarray) -> np.ndarray:
-    """Convert a frame as OpenCV decodes it (BGR, BGRA or gray) to RGB ``(H, W, 3)``."""
+    """Convert a frame as OpenCV decodes it (BGR, BGRA or gray) to RGB ``(H, W, 3)``.
+
+    Raises
+    ------
+    ValueError
+        For any other shape (e.g. two channels), naming the shape.
+    """
     if frame.ndim == 2:
         return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+    if frame.ndim != 3 or frame.shape[2] not in (1, 3, 4):
+        raise ValueError(
+            f"a frame must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), but got shape {frame.shape}"
+        )
     if frame.shape[2] == 1:
         return cv2.cvtColor(frame[:, :, 0], cv2.COLOR_GRAY2RGB)
     if frame.shape[2] == 4:

@@ -69,7 +69,7 @@ def test_import_is_cheap():
     code = (
         "import sys, dfexplore, dfexplore.dataset, dfexplore.video, dfexplore.faces, dfexplore.similarity, "
         "dfexplore.classify, dfexplore.analysis, dfexplore.plots, dfexplore.animation, dfexplore.sample, "
-        "dfexplore.config, dfexplore.cli; print('tensorflow' in sys.modules, 'mtcnn' in sys.modules)"
+        "dfexplore.config, dfexplore.cli, dfexplore.features, dfexplore.scan, dfexplore.learn; print('tensorflow' in sys.modules, 'mtcnn' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
