@@ -688,7 +688,7 @@ def roc_curves(predictions, methods, label: str = "label", title: str = "ROC cur
         if y.all() or not y.any():
             raise ValueError(f"{column!r}: ROC needs at least one REAL and one FAKE video with a score")
         fpr, tpr, _ = roc_curve(y, score[keep])
-        ax.plot(fpr, tpr, linewidth=2, drawstyle="steps-post",
+        ax.plot(fpr, tpr, linewidth=2,
                 label=f"{name} (AUC {roc_auc_score(y, score[keep]):.2f}, n={int(keep.sum())})")
     ax.plot([0, 1], [0, 1], linestyle="--", color="0.5", linewidth=1, label="random (AUC 0.50)")
     ax.set_xlabel("false positive rate (REAL called FAKE)")
