@@ -334,8 +334,8 @@ class _Cache:
                 raise ValueError(f"missing {', '.join(sorted(missing))}")
             if (stored["results_version"], stored["features_version"]) != (RESULTS_VERSION, FEATURES_VERSION):
                 raise ValueError("another results or features version")
-        except FileNotFoundError:
-            return None
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # not cached (or the cache folder cannot exist: put() says so, once)
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             log.warning("ignoring the unreadable cache entry %s (%s); analysing %s again", entry_file, exc, path)
             return None
@@ -507,6 +507,22 @@ def _results_path(out) -> Path:
     return path
 
 
+def _check_writable(path: Path) -> None:
+    """Refuse, before any work, a results file that cannot be written (DfexploreError naming it)."""
+    if path.is_dir():
+        raise DfexploreError(f"{path}: cannot write the results there: it is a folder")
+    probe = path.with_name(f".{path.name}.{uuid.uuid4().hex}.probe")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb"):
+            pass
+    except OSError as exc:
+        raise DfexploreError(f"{path}: cannot write the results there ({exc.strerror or exc})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with the results columns first, in order, in their dtypes."""
     df = df.copy()
@@ -551,9 +567,11 @@ def write_results(df: pd.DataFrame, path) -> Path:
     if missing:
         raise DfexploreError(f"{path}: not writing a results table without the columns {', '.join(missing)}")
     df = _typed(df)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise DfexploreError(f"{path}: cannot write the results there: it is a folder")
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as f:
             if path.suffix.lower() == ".parquet":
                 df.to_parquet(f, index=False, engine="pyarrow")
@@ -562,6 +580,10 @@ def write_results(df: pd.DataFrame, path) -> Path:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise DfexploreError(f"{path}: cannot write the results ({exc.strerror or exc})") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -773,6 +795,8 @@ def scan(
     """
     t0 = time.perf_counter()
     out_path = None if out is None else _results_path(out)
+    if out_path is not None:
+        _check_writable(out_path)
     _check_params(analysis_params)
     if not isinstance(jobs, (int, np.integer)) or isinstance(jobs, bool) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")

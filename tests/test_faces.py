@@ -3,7 +3,7 @@ import json
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dfexplore.faces import (
@@ -114,6 +114,39 @@ def test_crop_geometry_property(h, w, x1, y1, bw, bh, margin, size):
     assert right - left == bottom - top
     out = crop(np.zeros((h, w, 3), np.uint8), (x1, y1, x1 + bw, y1 + bh), margin, size)
     assert out.shape == (size, size, 3)
+
+
+_coord = st.floats(-500, 500, allow_nan=False)
+_side = st.floats(0, 500, allow_nan=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(x1=_coord, y1=_coord, w1=_side, h1=_side, x2=_coord, y2=_coord, w2=_side, h2=_side,
+       dx=_coord, dy=_coord, scale=st.floats(0.1, 10))
+def test_iou_properties(x1, y1, w1, h1, x2, y2, w2, h2, dx, dy, scale):
+    """Any two boxes: symmetric, in [0, 1], 1 with itself, unchanged by moving or scaling both."""
+    a, b = np.array([x1, y1, x1 + w1, y1 + h1]), np.array([x2, y2, x2 + w2, y2 + h2])
+    ab, ba = iou(a, b[None])[0], iou(b, a[None])[0]
+    assert 0.0 <= ab <= 1.0 and ab == pytest.approx(ba)
+    if w1 * h1 > 1e-3:
+        assert iou(a, a[None])[0] == pytest.approx(1.0)
+    shift = np.array([dx, dy, dx, dy])
+    assert iou(a + shift, (b + shift)[None])[0] == pytest.approx(ab, abs=1e-6)
+    assert iou(a * scale, (b * scale)[None])[0] == pytest.approx(ab, abs=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    h=st.integers(1, 400), w=st.integers(1, 400),
+    fx=st.floats(0, 1), fy=st.floats(0, 1), fw=st.floats(0, 1), fh=st.floats(0, 1), margin=st.floats(0, 1),
+)
+def test_crop_window_holds_the_box_when_it_fits(h, w, fx, fy, fw, fh, margin):
+    """A box inside the frame whose side with the margin fits: the window holds all of it (to rounding)."""
+    x1, y1 = fx * w, fy * h
+    x2, y2 = x1 + fw * (w - x1), y1 + fh * (h - y1)
+    assume(max(x2 - x1, y2 - y1) * (1 + margin) <= min(h, w))
+    left, top, right, bottom = crop_window((h, w), (x1, y1, x2, y2), margin)
+    assert left <= x1 + 1 and top <= y1 + 1 and right >= x2 - 1 and bottom >= y2 - 1
 
 
 def test_draw_boxes_copies():
