@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from .classify import Verdict, VerdictReport, threshold_verdict
@@ -296,16 +297,17 @@ def analyze_video(
     boxes: list[np.ndarray] = []
     prev_pos = None
     # Decoding runs in a background thread, overlapping detection and SSIM (another thread).
-    frames = prefetch(iter_frames(path, stride=stride, stop=stop))
+    # Frames stay BGR: only the face crop and what the detector sees are converted to RGB.
+    frames = prefetch(iter_frames(path, stride=stride, stop=stop, rgb=False))
     try:
-        for pos, frame, box, _, detected in track_stream(frames, detector, detect_every):
+        for pos, frame, box, _, detected in track_stream(frames, detector, detect_every, bgr=True):
             if progress is not None and pos % detect_every == 0:
                 progress(pos, expected)
             if box is None:
                 boxes.append(np.full(4, np.nan))
                 continue
             boxes.append(box)
-            face = crop(frame, box, margin=margin, size=size)
+            face = cv2.cvtColor(crop(frame, box, margin=margin, size=size), cv2.COLOR_BGR2RGB)
             runs.add(face, pos * stride, follows=prev_pos == pos - 1)
             if detected:  # per-crop features on the detector's frames only: cheap, and on measured boxes
                 x1, y1, x2, _ = crop_window(frame.shape, box, margin)

@@ -146,6 +146,21 @@ def _owned_to_rgb(frame: np.ndarray) -> np.ndarray:
     return to_rgb(frame)
 
 
+def _owned_to_bgr(frame: np.ndarray) -> np.ndarray:
+    """A decoded frame as 3-channel BGR: gray and BGRA frames are converted, BGR ones pass as they are."""
+    if frame.ndim == 3 and frame.shape[2] == 3:
+        return frame
+    if frame.ndim == 2:
+        return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+    if frame.ndim != 3 or frame.shape[2] not in (1, 4):
+        raise ValueError(
+            f"a frame must have shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), but got shape {frame.shape}"
+        )
+    if frame.shape[2] == 1:
+        return cv2.cvtColor(frame[:, :, 0], cv2.COLOR_GRAY2BGR)
+    return cv2.cvtColor(frame, cv2.COLOR_BGRA2BGR)
+
+
 def resize_max_side(frame: np.ndarray, max_side: int | None) -> np.ndarray:
     """Downscale ``frame`` so that its longer side is at most ``max_side``.
 
@@ -173,6 +188,7 @@ def iter_frames(
     start: int = 0,
     stop: int | None = None,
     max_side: int | None = None,
+    rgb: bool = True,
 ) -> Iterator[np.ndarray]:
     """Yield frames of a video one at a time.
 
@@ -193,10 +209,14 @@ def iter_frames(
         Index one past the last frame to consider; ``None`` reads to the end.
     max_side : int, optional
         Downscale each frame so that its longer side is at most this many pixels.
+    rgb : bool
+        ``True``: RGB frames.  ``False``: BGR frames, as OpenCV decodes them,
+        without the colour conversion (for a pipeline that converts only the
+        parts of a frame it uses, like :func:`dfexplore.analysis.analyze_video`).
 
     Yields
     ------
-    frame : ndarray, shape (H, W, 3), uint8, RGB
+    frame : ndarray, shape (H, W, 3), uint8, RGB (BGR with ``rgb=False``)
 
     Raises
     ------
@@ -228,7 +248,8 @@ def iter_frames(
             if wanted:
                 if frame is None or frame.size == 0:
                     raise VideoError(p, f"decoder returned an empty frame at index {index}", yielded)
-                yield _owned_to_rgb(resize_max_side(frame, max_side))
+                frame = resize_max_side(frame, max_side)
+                yield _owned_to_rgb(frame) if rgb else _owned_to_bgr(frame)
                 yielded += 1
             index += 1
         if index == 0:

@@ -52,7 +52,7 @@ class FixedBox(FaceDetector):
         self.box = box
         self.calls = 0
 
-    def detect(self, frame, roi=None, face_side=None):
+    def detect(self, frame, roi=None, face_side=None, bgr=False):
         self.calls += 1
         return FaceBoxes.empty() if self.box is None else FaceBoxes([self.box], [1.0])
 

@@ -262,7 +262,7 @@ class ScriptedDetector(FaceDetector):
         self.calls = 0
         self.rois = []
 
-    def detect(self, frame, roi=None, face_side=None):
+    def detect(self, frame, roi=None, face_side=None, bgr=False):
         self.calls += 1
         self.rois.append(roi)
         return self.script(int(frame[0, 0, 0]))
@@ -451,3 +451,18 @@ def test_track_follows_the_face_on_the_synthetic_sample(tmp_path, mtcnn):
         tr = track(iter_frames(path), haar, detect_every=10)
         on, both = _track_on_mtcnn_face(path, tr, mtcnn, step=10, stop=None)
         assert both >= 4 and on == both, f"{path.name}: track on the MTCNN face in {on} of {both} frames"
+
+
+def test_detecting_on_bgr_frames_gives_the_same_boxes(face_photo):
+    haar = HaarDetector()
+    bgr = np.ascontiguousarray(face_photo[..., ::-1])
+    full = haar.detect(face_photo)
+    assert len(full) == 1
+    np.testing.assert_array_equal(haar.detect(bgr, bgr=True).xyxy, full.xyxy)
+    box = full.xyxy[0]
+    side = float(box[2] - box[0])
+    roi = (0, 0, face_photo.shape[1], face_photo.shape[0])
+    np.testing.assert_array_equal(
+        haar.detect(bgr, roi=roi, face_side=side, bgr=True).xyxy,
+        haar.detect(face_photo, roi=roi, face_side=side).xyxy,
+    )

@@ -238,3 +238,12 @@ def test_prefetch_of_a_bad_video_raises_its_error(tmp_path):
 
     with pytest.raises(VideoError, match="no such file"):
         list(prefetch(iter_frames(tmp_path / "none.mp4")))
+
+
+def test_iter_frames_bgr_is_the_rgb_frame_with_channels_swapped(make_clip):
+    path = make_clip()
+    rgb = list(iter_frames(path, stride=3))
+    bgr = list(iter_frames(path, stride=3, rgb=False))
+    assert len(rgb) == len(bgr) == 4
+    for a, b in zip(rgb, bgr):
+        np.testing.assert_array_equal(a, b[..., ::-1])

@@ -220,7 +220,7 @@ def test_progress_is_reported_and_can_cancel(state):
 
 def test_unexpected_errors_become_messages_with_a_traceback_kept(folder):
     class Broken(Stub):
-        def detect(self, frame, roi=None, face_side=None):
+        def detect(self, frame, roi=None, face_side=None, bgr=False):
             raise RuntimeError("detector exploded")
 
     result = ExplorerState(folder, detector=Broken()).select("real.mp4")

@@ -129,6 +129,7 @@ def track_stream(
     min_iou: float = 0.2,
     smoothing: tuple[float, float] = (0.7, 0.4),
     roi_margin: float | None = 1.5,
+    bgr: bool = False,
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray | None, bool, bool]]:
     """Track the main face through a stream of frames, lazily.
 
@@ -153,6 +154,9 @@ def track_stream(
         face (side ``1 + roi_margin`` times the box's), which is several times
         faster; the whole frame is searched when that finds nothing.  ``None``
         always searches the whole frame.
+    bgr : bool
+        The frames are BGR (see :meth:`FaceDetector.detect`); they are
+        passed on unchanged.
 
     Yields
     ------
@@ -166,6 +170,7 @@ def track_stream(
     if max_misses < 0:
         raise ValueError(f"max_misses must be >= 0, got {max_misses}")
     hold = detect_every // 2
+    colour = {"bgr": True} if bgr else {}  # detectors written before ``bgr`` existed still work on RGB
     a_center, a_size = smoothing
 
     anchor: _Anchor | None = None  # last linked detection of the live track
@@ -189,10 +194,10 @@ def track_stream(
             predicted = anchor.predict(pos)
             roi = crop_window(frame.shape, predicted, roi_margin)
             side = max(predicted[2] - predicted[0], predicted[3] - predicted[1])
-            box = link(detector.detect(frame, roi=roi, face_side=side), pos)
+            box = link(detector.detect(frame, roi=roi, face_side=side, **colour), pos)
             if box is not None:
                 return box
-        return link(detector.detect(frame), pos)
+        return link(detector.detect(frame, **colour), pos)
 
     def new_anchor(pos: int, box: np.ndarray) -> _Anchor:
         if anchor is None:
