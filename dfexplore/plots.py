@@ -572,7 +572,13 @@ def drop_frames(frames, scores, context: int = 2) -> Figure:
 # --------------------------------------------------------------------------- evaluation figures
 
 
-def _labelled(table: pd.DataFrame, label: str) -> pd.DataFrame:
+def _labelled(table: pd.DataFrame, label: str, columns, what: str) -> pd.DataFrame:
+    """The rows labelled REAL or FAKE, after checking that ``columns`` (``what``: their kind) are there."""
+    if not columns:
+        raise ValueError(f"{what} is empty: name at least one column")
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"the table has no column(s) {missing}")
     if label not in table.columns:
         raise ValueError(f"the table has no {label!r} column (columns: {list(table.columns)})")
     out = table[table[label].isin(["REAL", "FAKE"])]
@@ -613,12 +619,7 @@ def feature_distributions(table, features, label: str = "label", cols: int = 4, 
         No feature, a missing column, or no labelled row.
     """
     features = list(features)
-    if not features:
-        raise ValueError("features is empty: name at least one column")
-    missing = [f for f in features if f not in table.columns]
-    if missing:
-        raise ValueError(f"the table has no column(s) {missing}")
-    data = _labelled(table, label)
+    data = _labelled(table, label, features, "features")
     cols = max(1, min(cols, len(features)))
     rows = math.ceil(len(features) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), layout="constrained", squeeze=False)
@@ -674,12 +675,7 @@ def roc_curves(predictions, methods, label: str = "label", title: str = "ROC cur
     from sklearn.metrics import roc_auc_score, roc_curve
 
     names = dict(methods) if isinstance(methods, Mapping) else {m: m for m in methods}
-    if not names:
-        raise ValueError("methods is empty: name at least one score column")
-    missing = [m for m in names if m not in predictions.columns]
-    if missing:
-        raise ValueError(f"the predictions have no column(s) {missing}")
-    data = _labelled(predictions, label)
+    data = _labelled(predictions, label, list(names), "methods")
     fig, ax = plt.subplots(figsize=(6, 6), layout="constrained")
     for column, name in names.items():
         score = pd.to_numeric(data[column], errors="coerce").to_numpy(float)
