@@ -19,7 +19,7 @@ help:
 	@echo "make notebooks          executed HTML copies of the notebooks in build/notebooks"
 	@echo "make notebooks-update   refresh the notebooks' stored outputs on the sample dataset"
 	@echo "make bench [BENCH_DIR=folder] [BENCH_ARGS=...]   dfexplore vs the seed's method vs decoding alone"
-	@echo "make evaluate           scan -> evaluate: the learned model vs the seed's rule on the sample (and the real clips)"
+	@echo "make evaluate           scan -> evaluate -> train: the learned model vs the seed's rule on the sample (and the real clips)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,15 +77,18 @@ BENCH_ARGS ?= --markdown
 bench: sample
 	$(PY) -m benchmarks $(BENCH_DIR) $(BENCH_ARGS)
 
-# scan -> evaluate on the embedded sample, and on the real clips when ../shared is there: the
-# README's evaluation tables (results tables in build/eval/; cached, so a re-run is quick).
+# scan -> evaluate -> train on the embedded sample, and on the real clips when ../shared is there:
+# the README's evaluation tables (nested cross-validation), then a model trained on all videos
+# (results tables and models in build/eval/; the scan is cached, so a re-run is quick).
 evaluate: sample
 	mkdir -p build/eval
 	$(PY) -m dfexplore scan "$$(env -u DFEXPLORE_DATA $(PY) -c 'from dfexplore.config import ensure_sample; print(ensure_sample())')" --out build/eval/sample.parquet --quiet
 	$(PY) -m dfexplore evaluate build/eval/sample.parquet --markdown
+	$(PY) -m dfexplore train build/eval/sample.parquet --out build/eval/sample-model.joblib
 	if [ -f $(SHARED_SAMPLE)/metadata.json ]; then \
 	  $(PY) -m dfexplore scan $(SHARED_SAMPLE) --out build/eval/dfdc_sample.parquet --quiet && \
-	  $(PY) -m dfexplore evaluate build/eval/dfdc_sample.parquet --markdown; \
+	  $(PY) -m dfexplore evaluate build/eval/dfdc_sample.parquet --markdown && \
+	  $(PY) -m dfexplore train build/eval/dfdc_sample.parquet --out build/eval/dfdc_sample-model.joblib; \
 	else echo "skipping the real clips: $(SHARED_SAMPLE) not found"; fi
 
 clean:
