@@ -41,7 +41,9 @@ logs how many are done and re-raises ``KeyboardInterrupt``; the output file
 is not written.  Worker processes that did not receive the interrupt
 themselves finish the video they are on before they exit.  Progress goes to
 a tqdm bar on stderr and per-video failures to the ``dfexplore.scan`` logger
-(warnings), printed above the bar.  Every run reads each video once to hash it.
+(warnings), printed above the bar.  A video is read once to hash it; the hash
+is remembered with the file's size, inode and modification time, so a re-run
+over unchanged files reads only their ``stat``.
 """
 
 from __future__ import annotations
@@ -311,10 +313,36 @@ class _Cache:
         )
         self._write_failed = False
 
+    def content_hash(self, path) -> str:
+        """The hash of the file's content, remembered by path, size, inode and modification time.
+
+        Hashing reads the whole file; a re-run over an unchanged dataset (say
+        the full DFDC, 470 GB) should not.  So each hash is remembered under
+        ``root/files/`` together with the file's ``stat`` (size, inode,
+        modification time in nanoseconds) and reused while those are
+        unchanged; a file edited in place gets a new modification time.
+        OSError if the file cannot be read.
+        """
+        st = os.stat(path)
+        stamp = [st.st_size, st.st_ino, st.st_mtime_ns]
+        name = hashlib.blake2b(os.path.abspath(path).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+        memo = self.root / "files" / name[:2] / f"{name}.json"
+        try:
+            known = json.loads(memo.read_text(encoding="utf-8"))
+            if known.get("stat") == stamp and isinstance(known.get("hash"), str):
+                return known["hash"]
+        except (OSError, ValueError, AttributeError):
+            pass  # not remembered (or unreadable): hash the file
+        digest = _content_hash(path)
+        with contextlib.suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(memo, json.dumps({"stat": stamp, "hash": digest}).encode("utf-8"))
+        return digest
+
     def key(self, path) -> str:
-        """The entry's key for the video at ``path`` (reads the whole file; OSError if it cannot)."""
+        """The entry's key for the video at ``path`` (OSError if it cannot be read)."""
         h = hashlib.blake2b(digest_size=20)
-        h.update(_content_hash(path).encode())
+        h.update(self.content_hash(path).encode())
         h.update(self.settings.encode())
         return h.hexdigest()
 

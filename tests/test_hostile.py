@@ -551,6 +551,9 @@ def _check_cache(cache: Path, names: set[str]) -> dict[str, dict]:
             continue
         if f.name.startswith(".") and f.name.endswith(".tmp"):
             continue  # a write cut short: never read (entries are <key>.json)
+        if f.relative_to(cache).parts[0] == "files":  # a remembered content hash: complete JSON too
+            assert set(json.loads(f.read_text(encoding="utf-8"))) == {"stat", "hash"}, f
+            continue
         assert f.suffix == ".json" and f.parent.parent == cache, f
         entry = json.loads(f.read_text(encoding="utf-8"))  # complete JSON, or this fails
         assert entry["key"] == f.stem and f.parent.name == f.stem[:2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import math
 import shutil
 from pathlib import Path
@@ -69,7 +70,8 @@ def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def _entries(cache: Path) -> list[Path]:
-    return sorted(cache.rglob("*.json"))
+    """The cached rows (not the remembered file hashes under ``files/``)."""
+    return sorted(p for p in cache.rglob("*.json") if p.relative_to(cache).parts[0] != "files")
 
 
 # --------------------------------------------------------------------------- the table
@@ -162,6 +164,23 @@ def test_second_run_is_served_from_the_cache(folder, tmp_path, calls):
     calls.clear()
     scan(folder, cache_dir=cache, progress=False, max_frames=5)  # other parameters: other entries
     assert len(calls) == 6
+
+
+def test_unchanged_files_are_not_read_again(folder, tmp_path, calls, monkeypatch):
+    cache = tmp_path / "cache"
+    scan(folder, cache_dir=cache, progress=False, **PARAMS)
+    hashed = []
+    real_hash = scan_mod._content_hash
+    monkeypatch.setattr(scan_mod, "_content_hash", lambda path: hashed.append(Path(path).name) or real_hash(path))
+    calls.clear()
+    scan(folder, cache_dir=cache, progress=False, **PARAMS)
+    assert hashed == [] and calls == []  # size, inode and mtime unchanged: the remembered hash
+    victim = sorted(folder.glob("*.mp4"))[0]
+    data = victim.read_bytes()
+    victim.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # same size, new content and mtime
+    os.utime(victim, ns=(victim.stat().st_atime_ns, victim.stat().st_mtime_ns + 10**9))
+    scan(folder, cache_dir=cache, progress=False, **PARAMS)
+    assert hashed == [victim.name] and calls == [victim.name]
 
 
 def test_renamed_copy_hits_and_edited_file_misses(sample_folder, tmp_path, calls):
