@@ -4,6 +4,10 @@
 When it is unset, dfexplore uses its embedded sample dataset: synthetic clips
 generated on first use (see :mod:`dfexplore.sample`) into a per-user cache
 folder (``DFEXPLORE_CACHE``, default the platform's user cache directory).
+
+Optionally, ``DFEXPLORE_MODEL`` names a model file written by
+``dfexplore train``; the explorer (notebook 06, ``make app``) then shows its
+P(FAKE) beside the rule's verdict.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from pathlib import Path
 
 from .errors import DatasetError
 
-__all__ = ["DATA_ENV", "CACHE_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir"]
+__all__ = ["DATA_ENV", "CACHE_ENV", "MODEL_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir", "model_path"]
 
 DATA_ENV = "DFEXPLORE_DATA"
 CACHE_ENV = "DFEXPLORE_CACHE"
+MODEL_ENV = "DFEXPLORE_MODEL"
 #: Bumped whenever the generated sample changes, so old caches are not reused.
 SAMPLE_VERSION = 1
 
@@ -68,3 +73,22 @@ def data_dir() -> Path:
             raise DatasetError(f"{DATA_ENV}={env!r} is not a folder; set it to a DFDC-layout folder or unset it")
         return path
     return ensure_sample()
+
+
+def model_path() -> Path | None:
+    """The model file named by ``DFEXPLORE_MODEL``, or None when it is unset (or empty).
+
+    Raises
+    ------
+    DatasetError
+        When ``DFEXPLORE_MODEL`` is set but is not a file.
+    """
+    env = os.environ.get(MODEL_ENV)
+    if not env:
+        return None
+    path = Path(env).expanduser()
+    if not path.is_file():
+        raise DatasetError(
+            f"{MODEL_ENV}={env!r} is not a file; set it to a model written by `dfexplore train` or unset it"
+        )
+    return path

@@ -35,18 +35,21 @@
 # meaningless as evidence about real deepfakes.
 
 # %% tags=["parameters"]
-from dfexplore.config import data_dir
+from dfexplore.config import data_dir, model_path
 
 DATA_DIR = data_dir()  # $DFEXPLORE_DATA, or the embedded synthetic sample when unset
 MAX_FRAMES = 150  # analyse at most this many frames at the start of each video
+MODEL_PATH = model_path()  # $DFEXPLORE_MODEL: a model from `dfexplore train` whose P(FAKE) is shown; None when unset
 
 # %%
 from dfexplore.analysis import default_detector
 from dfexplore.dataset import Dataset
+from dfexplore.learn import load_model
 from dfexplore.widgets import VideoExplorer
 
 ds = Dataset.from_folder(DATA_DIR)
-explorer = VideoExplorer(ds, detector=default_detector("haar"), max_frames=MAX_FRAMES)
+classifier = None if MODEL_PATH is None else load_model(MODEL_PATH)
+explorer = VideoExplorer(ds, detector=default_detector("haar"), classifier=classifier, max_frames=MAX_FRAMES)
 
 # %% tags=["nbval-ignore-output"]
 explorer
@@ -54,6 +57,7 @@ explorer
 # %%
 assert explorer.state.names == list(ds.meta.index)  # every video of the metadata is in the picker
 assert explorer.state.analysis_kwargs["max_frames"] == MAX_FRAMES
+assert explorer.state.classifier is classifier
 
 # %% [markdown]
 # The same explorer works in any notebook (`VideoExplorer(Dataset.from_folder(path))` as the last
@@ -61,3 +65,7 @@ assert explorer.state.analysis_kwargs["max_frames"] == MAX_FRAMES
 # picks a video and `explorer.wait()` returns what is shown; `explorer.state.select(name)` gives the
 # same result without widgets: the `VideoAnalysis` of `dfexplore.analysis.analyze_video` (the one
 # pipeline the command line and the other notebooks use), any error as a message, and the images.
+#
+# With `DFEXPLORE_MODEL` set to a model file from `dfexplore train` (`make evaluate` writes one for
+# each dataset into `build/eval/`), the explorer also shows that model's P(FAKE) beside the verdict:
+# `DFEXPLORE_MODEL=$PWD/build/eval/dfdc_sample-model.joblib make app` (an absolute path: the notebook runs in `notebooks/`).

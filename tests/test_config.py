@@ -32,3 +32,19 @@ def test_without_data_the_sample_is_generated_once_in_the_cache(tmp_path, monkey
 def test_cache_dir_default_is_per_user(monkeypatch):
     monkeypatch.delenv("DFEXPLORE_CACHE", raising=False)
     assert "dfexplore" in str(config.cache_dir())
+
+
+def test_model_path_from_the_environment(monkeypatch, tmp_path):
+    from dfexplore.config import model_path
+
+    monkeypatch.delenv("DFEXPLORE_MODEL", raising=False)
+    assert model_path() is None
+    monkeypatch.setenv("DFEXPLORE_MODEL", "")
+    assert model_path() is None
+    model = tmp_path / "model.joblib"
+    model.write_bytes(b"x")
+    monkeypatch.setenv("DFEXPLORE_MODEL", str(model))
+    assert model_path() == model
+    monkeypatch.setenv("DFEXPLORE_MODEL", str(tmp_path / "nope.joblib"))
+    with pytest.raises(DatasetError, match="DFEXPLORE_MODEL=.*nope.joblib.*is not a file"):
+        model_path()
