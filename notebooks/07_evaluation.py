@@ -97,8 +97,9 @@ fig = plots.feature_distributions(results, list(SPECTRUM_NAMES[1:-1]) + list(SHA
 title = fig.suptitle("Spectrum profile (low to high spatial frequency) and boundary sharpness of the face crops")
 
 # %% [markdown]
-# The spectrum profile is normalised per crop so that its lowest-frequency bin is 1 and its
-# highest is 0; those two bins carry no information and are not shown. The bins between say
+# The spectrum profile is min-max normalised per crop. On face crops power falls with
+# frequency, so the lowest-frequency bin is always 1 and the highest always 0 (checked at the
+# end); those two bins carry no information and are not shown. The bins between say
 # how fast power falls off towards high frequencies: a face that was resampled and blended
 # back, as in a swap, tends to have less high-frequency power.
 #
@@ -143,7 +144,7 @@ for method in ["learned", "rule"]:
     display(ev.confusion[method])
 
 # %% [markdown]
-# The rule's verdict has only three values, so its ROC curve has at most three steps; most
+# The rule's verdict has only three values, so its ROC curve joins at most four points; most
 # videos get MAYBE_FAKE, whose 0.6 counts as FAKE at the 0.5 threshold.
 #
 # ## 4 · The videos the learned model gets wrong
@@ -212,3 +213,4 @@ assert table.loc["learned", "log_loss"] < table.loc["rule", "log_loss"]
 assert table.loc["learned", "auc"] > table.loc["rule", "auc"]
 assert table.loc["learned", "log_loss"] < np.log(2)
 assert same and path.stat().st_size < 1_000_000
+assert (labelled["spectrum_00"].dropna() == 1).all() and (labelled["spectrum_11"].dropna() == 0).all()
