@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import DatasetError
 
-__all__ = ["DATA_ENV", "CACHE_ENV", "MODEL_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir", "model_path"]
+__all__ = ["DATA_ENV", "CACHE_ENV", "MODEL_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir", "is_sample", "model_path"]
 
 DATA_ENV = "DFEXPLORE_DATA"
 CACHE_ENV = "DFEXPLORE_CACHE"
@@ -73,6 +73,31 @@ def data_dir() -> Path:
             raise DatasetError(f"{DATA_ENV}={env!r} is not a folder; set it to a DFDC-layout folder or unset it")
         return path
     return ensure_sample()
+
+
+def is_sample(path) -> bool:
+    """Whether ``path`` is the embedded sample dataset's folder (:func:`sample_dir`).
+
+    Notebooks state some findings only on the embedded sample, whose
+    generator makes them true by construction (its fakes flicker, for
+    example); on any other folder they compute and print what holds.
+
+    Parameters
+    ----------
+    path : str or Path
+        A dataset folder, for example :func:`data_dir`.
+
+    Returns
+    -------
+    bool
+        True when ``path`` resolves to the same folder as :func:`sample_dir`
+        (a copy elsewhere, or a sample written with other parameters, is not
+        the embedded sample).
+    """
+    try:
+        return Path(path).expanduser().resolve() == sample_dir().expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def model_path() -> Path | None:

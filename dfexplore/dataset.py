@@ -506,6 +506,30 @@ class Dataset:
                       dtype="int64", name="fakes")
         return s
 
+    def pairs(self, present: bool = True) -> pd.DataFrame:
+        """Fakes and the originals they name: the real/fake pairs of the dataset.
+
+        Parameters
+        ----------
+        present : bool
+            True (default): only the pairs whose fake *and* original files are
+            both in the folder, the pairs that can be compared frame by frame.
+            False: every FAKE entry that names an original, present or not.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``"file"`` (the fake's name, sorted), columns ``original``
+            (str), ``exists`` (the fake's file is present) and
+            ``original_exists`` (bool).  Empty, with those columns, when there
+            is no such pair.
+        """
+        m = self._meta
+        keep = (m["label"] == "FAKE").to_numpy(dtype=bool) & m["original"].notna().to_numpy()
+        if present:
+            keep &= m["exists"].to_numpy(dtype=bool) & m["original_exists"].to_numpy(dtype=bool)
+        return m.loc[keep, ["original", "exists", "original_exists"]].copy()
+
     def missing_originals(self) -> list[str]:
         """Sorted names of originals that entries reference but the folder lacks.
 

@@ -48,3 +48,13 @@ def test_model_path_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("DFEXPLORE_MODEL", str(tmp_path / "nope.joblib"))
     with pytest.raises(DatasetError, match="DFEXPLORE_MODEL=.*nope.joblib.*is not a file"):
         model_path()
+
+
+def test_is_sample_only_for_the_embedded_sample_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("DFEXPLORE_CACHE", str(tmp_path / "cache"))
+    sample = config.sample_dir()
+    sample.mkdir(parents=True)
+    assert config.is_sample(sample)
+    assert config.is_sample(tmp_path / "cache" / "." / sample.name)  # resolved, not compared as text
+    assert not config.is_sample(tmp_path)
+    assert not config.is_sample(tmp_path / "elsewhere" / sample.name)

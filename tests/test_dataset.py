@@ -495,3 +495,28 @@ def test_full_metadata(full_metadata):
     assert len(ds.missing_originals()) == 209
     assert ds.meta.loc[ds.meta["label"] == "REAL", "original"].isna().all()
     assert ds.original("abofeumbvv.mp4") == Original("atvmxvwyns.mp4", None, False)
+
+
+def test_pairs_present_and_all(tmp_path):
+    md = {
+        "f_here.mp4": {"label": "FAKE", "original": "r.mp4"},
+        "f_orphan.mp4": {"label": "FAKE", "original": "gone.mp4"},
+        "f_absent.mp4": {"label": "FAKE", "original": "r.mp4"},  # listed, file not in the folder
+        "f_none.mp4": {"label": "FAKE", "original": None},
+        "r.mp4": {"label": "REAL"},
+        "odd.mp4": {"label": "REAL", "original": "r.mp4"},  # a REAL naming an original is not a pair
+    }
+    videos = ["f_here.mp4", "f_orphan.mp4", "f_none.mp4", "r.mp4", "odd.mp4"]
+    ds = Dataset.from_folder(write_folder(tmp_path / "ds", md, videos=videos))
+    present = ds.pairs()
+    assert list(present.index) == ["f_here.mp4"] and present.loc["f_here.mp4", "original"] == "r.mp4"
+    assert list(present.columns) == ["original", "exists", "original_exists"]
+    every = ds.pairs(present=False)
+    assert list(every.index) == ["f_absent.mp4", "f_here.mp4", "f_orphan.mp4"]
+    assert every["exists"].tolist() == [False, True, True]
+    assert every["original_exists"].tolist() == [True, True, False]
+
+
+def test_pairs_empty_without_fakes(tmp_path):
+    ds = Dataset.from_metadata(write_folder(tmp_path / "ds", {"a.mp4": {"label": "REAL"}}) / "metadata.json")
+    assert ds.pairs().empty and list(ds.pairs().columns) == ["original", "exists", "original_exists"]
