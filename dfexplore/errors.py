@@ -7,7 +7,11 @@ scanning a folder can catch one type and report one line per bad file.
 
 from __future__ import annotations
 
-__all__ = ["DfexploreError", "DatasetError", "VideoError"]
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+__all__ = ["DfexploreError", "DatasetError", "VideoError", "PerFile", "per_file"]
 
 
 class DfexploreError(Exception):
@@ -38,3 +42,66 @@ class VideoError(DfexploreError, OSError):
 
     def __reduce__(self):  # keep the error picklable across processes
         return (type(self), (self.path, self.reason, self.frames_read))
+
+
+@dataclass
+class PerFile:
+    """What :func:`per_file` gave for each file: results, and the files that failed.
+
+    Attributes
+    ----------
+    results : dict
+        File name -> what the function returned, in the order of the paths.
+    failures : dict
+        File name -> the error's message (which names the file and the problem).
+    """
+
+    results: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)
+
+    def summary(self, what: str = "analysed") -> str:
+        """One line for a notebook or a log: how many files succeeded, and each failure."""
+        n = len(self.results) + len(self.failures)
+        line = f"{len(self.results)} of {n} files {what}"
+        if not self.failures:
+            return line
+        return line + "; skipped (failed): " + "; ".join(self.failures.values())
+
+
+def per_file(fn: Callable[[Path], Any], paths: Iterable) -> PerFile:
+    """Call ``fn`` on every path; a :class:`DfexploreError` (a bad file) is kept as a message, not raised.
+
+    Notebooks and reports loop over every video of a dataset; one corrupt file
+    must not stop them, and must not vanish silently either.
+
+    Parameters
+    ----------
+    fn : callable
+        Called as ``fn(path)`` with each path (a :class:`pathlib.Path`).
+    paths : iterable of str or Path
+        The files, e.g. :meth:`dfexplore.dataset.Dataset.videos`.
+
+    Returns
+    -------
+    PerFile
+        ``results`` and ``failures``, both keyed by file name.  Errors that are
+        not a :class:`DfexploreError` (a bug, Ctrl-C) propagate.
+
+    Examples
+    --------
+    >>> def size(path):
+    ...     if path.name == "bad.mp4":
+    ...         raise VideoError(path, "cannot be opened as a video")
+    ...     return 1
+    >>> out = per_file(size, ["good.mp4", "bad.mp4"])
+    >>> out.results, out.summary()
+    ({'good.mp4': 1}, '1 of 2 files analysed; skipped (failed): bad.mp4: cannot be opened as a video')
+    """
+    out = PerFile()
+    for path in paths:
+        path = Path(path)
+        try:
+            out.results[path.name] = fn(path)
+        except DfexploreError as exc:
+            out.failures[path.name] = str(exc)
+    return out

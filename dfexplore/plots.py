@@ -24,6 +24,8 @@ similarity_plot
     SSIM between consecutive frames for one or more clips.
 drop_frames
     The frames around the largest drop in similarity.
+property_histograms
+    Histograms of video properties (size, duration, fps, resolution) per label.
 feature_distributions
     One panel per feature: its values per video, REAL beside FAKE.
 roc_curves
@@ -49,6 +51,7 @@ __all__ = [
     "face_preview",
     "similarity_plot",
     "drop_frames",
+    "property_histograms",
     "feature_distributions",
     "roc_curves",
 ]
@@ -570,6 +573,61 @@ def drop_frames(frames, scores, context: int = 2) -> Figure:
 
 
 # --------------------------------------------------------------------------- evaluation figures
+
+
+def property_histograms(props: pd.DataFrame, label: str = "label", title: str = "Video properties") -> Figure:
+    """Histograms of file size, duration and frame rate, and a bar chart of resolutions, labels stacked.
+
+    Parameters
+    ----------
+    props : pandas.DataFrame
+        One row per video, e.g. :func:`dfexplore.inventory.video_properties`
+        with a label column added: numeric ``size (MB)``, ``duration (s)``,
+        ``fps`` and a ``resolution`` string.  Rows with a missing value (a file
+        that could not be read) are left out of that panel.
+    label : str
+        The label column (``"FAKE"``, ``"REAL"``; anything else counts as
+        ``"UNKNOWN"``), stacked in :data:`LABEL_COLORS`.
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Four panels: three histograms (10 bins, videos on the y axis, integer
+        ticks) and the number of videos per resolution, with one legend.
+
+    Raises
+    ------
+    ValueError
+        When a column is missing.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    missing = [c for c in (label, "size (MB)", "duration (s)", "fps", "resolution") if c not in props.columns]
+    if missing:
+        raise ValueError(f"the table has no column(s) {missing} (columns: {list(props.columns)})")
+    labels = props[label].where(props[label].isin(("FAKE", "REAL")), "UNKNOWN")
+    present = [lab for lab in _LABEL_ORDER if (labels == lab).any()]
+    colors = [LABEL_COLORS[lab] for lab in present]
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), layout="constrained")
+    for ax, column in zip(axes, ["size (MB)", "duration (s)", "fps"]):
+        values = pd.to_numeric(props[column], errors="coerce")
+        ax.hist([values[(labels == lab) & values.notna()] for lab in present], bins=10, stacked=True,
+                color=colors, label=present)
+        ax.set_xlabel(column)
+        ax.set_ylabel("videos")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    readable = props["resolution"].notna()
+    resolutions = pd.crosstab(props.loc[readable, "resolution"], labels[readable]).reindex(columns=present, fill_value=0)
+    if len(resolutions):
+        resolutions.plot.barh(stacked=True, ax=axes[3], color=colors, legend=False)
+    axes[3].set_xlabel("videos")
+    axes[3].set_ylabel("width x height")
+    if present:
+        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper")
+    fig.suptitle(title)
+    return fig
 
 
 def _labelled(table: pd.DataFrame, label: str, columns, what: str) -> pd.DataFrame:

@@ -28,22 +28,21 @@ FULL_METADATA = Path(
 TOP_ORIGINALS = 10  # how many of the most-used originals to list
 
 # %%
-import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
 import pandas as pd
 from IPython.display import display
 
 import dfexplore
 from dfexplore import plots
-from dfexplore.config import sample_dir
+from dfexplore.config import is_sample
 from dfexplore.dataset import Dataset
-from dfexplore.video import VideoInfo
+from dfexplore.inventory import pair_properties, video_properties
 
 ds = Dataset.from_folder(DATA_DIR)
 meta = ds.meta
-synthetic = Path(DATA_DIR).resolve() == sample_dir().resolve()
-kind = "the embedded SYNTHETIC sample" if synthetic else "the folder named by DFEXPLORE_DATA"
-print(f"{len(ds)} videos listed in {Path(DATA_DIR).name}/metadata.json ({kind}); {int(meta['exists'].sum())} files present")
+IS_SAMPLE = is_sample(DATA_DIR)  # the embedded synthetic sample?
+kind = "the embedded SYNTHETIC sample" if IS_SAMPLE else "the folder named by DFEXPLORE_DATA"
+source = "metadata.json" if ds.metadata_path is not None else "the folder (no metadata.json: no labels)"
+print(f"{len(ds)} videos listed in {Path(DATA_DIR).name}/{source} ({kind}); {int(meta['exists'].sum())} files present")
 
 # %% [markdown]
 # ## The metadata
@@ -80,8 +79,7 @@ counts
 # %%
 fig = plots.label_pie(ds, title=f"Labels ({Path(DATA_DIR).name}, {len(ds)} videos)")
 label_counts = ds.label_counts()
-share_real = label_counts["REAL"] / label_counts.sum()
-print(f"REAL: {label_counts['REAL']} of {label_counts.sum()} videos ({share_real:.1%})")
+print(f"REAL: {label_counts['REAL']} of {label_counts.sum()} videos ({label_counts['REAL'] / label_counts.sum():.1%})")
 
 # %%
 assert label_counts.sum() == len(ds) == len(meta)
@@ -110,14 +108,13 @@ fakes_per_original.head(TOP_ORIGINALS).to_frame()
 # put side by side.
 
 # %%
-fakes = meta[meta["label"] == "FAKE"]
-with_original = fakes[fakes["original"].notna()]
+with_original = ds.pairs(present=False)  # every fake that names an original
 pairs = with_original[with_original["original_exists"]]
 orphans = with_original[~with_original["original_exists"]]
 missing = ds.missing_originals()
-reals = meta[meta["label"] == "REAL"]
-unused_reals = reals[~reals.index.isin(fakes["original"].dropna())]
-print(f"{len(fakes)} fakes, {len(with_original)} of them name an original")
+reals = ds.videos("REAL")
+unused_reals = [p.name for p in reals if p.name not in set(with_original["original"])]
+print(f"{int(label_counts['FAKE'])} fakes, {len(with_original)} of them name an original")
 print(f"  original in the folder:  {len(pairs)} fakes (real/fake pairs)")
 print(f"  original missing:        {len(orphans)} fakes, {len(missing)} distinct originals: {', '.join(missing) or '-'}")
 print(f"{len(unused_reals)} of {len(reals)} REAL videos are the original of no fake in this folder")
@@ -201,88 +198,62 @@ if full is not None:
 # %% [markdown]
 # ## Video properties
 #
-# `VideoInfo.from_path` reads what each container says (no decoding): frame size, frames per
-# second, frame count and duration; the file size comes from the file system. Bitrate is file
-# size over duration. Kaggle's DFDC clips are 10-second videos of 1920x1080 at about 30 fps (some
+# `inventory.video_properties` reads what each container says (`VideoInfo.from_path`, no
+# decoding): frame size, frames per second, frame count and duration; the file size comes from
+# the file system. Bitrate is file size over duration. A file that cannot be opened is listed
+# with its error and left out of the tables and figures. Kaggle's DFDC clips are 10-second videos of 1920x1080 at about 30 fps (some
 # stored in portrait, 1080x1920, as OpenCV reports them); other datasets differ, and so does a
 # folder that mixes sources.
 
 # %%
-infos = {path.name: VideoInfo.from_path(path) for path in ds.videos()}
-props = pd.DataFrame(
-    {
-        "label": [meta.loc[name, "label"] or "UNKNOWN" for name in infos],
-        "size (MB)": [(ds.path(name).stat().st_size / 1e6) for name in infos],
-        "resolution": [f"{i.width}x{i.height}" for i in infos.values()],
-        "fps": [i.fps for i in infos.values()],
-        "frames": [i.frame_count for i in infos.values()],
-        "duration (s)": [i.duration for i in infos.values()],
-    },
-    index=pd.Index(list(infos), name="file"),
-)
-props["bitrate (Mbit/s)"] = 8 * props["size (MB)"] / props["duration (s)"]
-props = props.round(3)
+props = video_properties(ds.videos())
+props.insert(0, "label", [meta.loc[name, "label"] or "UNKNOWN" for name in props.index])
+unreadable = props[props["error"].notna()]
+print(f"{len(props) - len(unreadable)} of {len(props)} videos readable" +
+      "".join(f"\n  skipped: {message}" for message in unreadable["error"]))
+props = props[props["error"].isna()].drop(columns=["width", "height", "error"]).round(3)
 props
 
 # %%
 print(f"resolutions: {props['resolution'].value_counts().to_dict()}")
-print(f"fps: {props['fps'].min():g} to {props['fps'].max():g}")
-print(f"duration: {props['duration (s)'].min():g} to {props['duration (s)'].max():g} s")
-print(f"file size: {props['size (MB)'].min():g} to {props['size (MB)'].max():g} MB")
+if len(props):
+    print(f"fps: {props['fps'].min():g} to {props['fps'].max():g}")
+    print(f"duration: {props['duration (s)'].min():g} to {props['duration (s)'].max():g} s")
+    print(f"file size: {props['size (MB)'].min():g} to {props['size (MB)'].max():g} MB")
 props.groupby("label")[["size (MB)", "fps", "frames", "duration (s)", "bitrate (Mbit/s)"]].median().round(3)
 
 # %% [markdown]
 # The same numbers as histograms, FAKE and REAL stacked. Differences between the label medians
 # above come mostly from which sources (cameras, datasets, photographs) a folder mixes, not from
-# faking:
-# compare a fake with its own original instead. A face swap keeps the original's frame size,
-# frame rate and frame count; the file size can still differ, when the fake was encoded again at
-# another quality — a classifier that learned file size would learn the encoder, not the fake.
+# faking: compare a fake with its own original instead.
 
 # %%
-present = [lab for lab in plots.LABEL_COLORS if (props["label"] == lab).any()]
-fig, axes = plt.subplots(1, 4, figsize=(14, 3.6), layout="constrained")
-for ax, column in zip(axes, ["size (MB)", "duration (s)", "fps"]):
-    ax.hist(
-        [props.loc[props["label"] == lab, column] for lab in present],
-        bins=10,
-        stacked=True,
-        color=[plots.LABEL_COLORS[lab] for lab in present],
-        label=present,
-    )
-    ax.set_xlabel(column)
-    ax.set_ylabel("videos")
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-resolutions = pd.crosstab(props["resolution"], props["label"])[present]
-resolutions.plot.barh(stacked=True, ax=axes[3], color=[plots.LABEL_COLORS[lab] for lab in present], legend=False)
-axes[3].set_xlabel("videos")
-axes[3].set_ylabel("width x height")
-legend = fig.legend(*axes[0].get_legend_handles_labels(), loc="outside right upper")
-title = fig.suptitle(f"Video properties ({Path(DATA_DIR).name}, {len(props)} videos)")
+fig = plots.property_histograms(props, title=f"Video properties ({Path(DATA_DIR).name}, {len(props)} videos)")
 
 # %% [markdown]
-# The real/fake pairs of this folder, each fake beside its own original:
+# The real/fake pairs of this folder, each fake beside its own original. A face swap made frame by
+# frame keeps its original's frame size, frame rate and frame count, as the DFDC fakes do; a
+# dataset whose fakes or originals were re-encoded, resized or cut does not, and the line under
+# the table says which holds here. The file size can differ either way, when the fake was
+# encoded again at another quality — a classifier that learned file size would learn the
+# encoder, not the fake.
 
 # %%
-pair_props = pd.DataFrame(
-    {
-        "original": pairs["original"],
-        "same resolution, fps, frames": [
-            (props.loc[fake, ["resolution", "fps", "frames"]] == props.loc[orig, ["resolution", "fps", "frames"]]).all()
-            for fake, orig in pairs["original"].items()
-        ],
-        "fake (MB)": props.loc[pairs.index, "size (MB)"],
-        "original (MB)": props.loc[pairs["original"], "size (MB)"].to_numpy(),
-    }
-)
-pair_props["size ratio"] = (pair_props["fake (MB)"] / pair_props["original (MB)"]).round(3)
-pair_props
+pair_props = pair_properties(ds.pairs(), props.assign(error=None))
+same = pair_props[["same resolution", "same fps", "same frames"]].all(axis=1)
+if pair_props.empty:
+    print("no fake has a readable original in this folder: nothing to compare")
+else:
+    print(f"{int(same.sum())} of {len(pair_props)} fakes keep their original's frame size, frame rate and frame count"
+          + (f"; differ: {', '.join(pair_props.index[~same])}" if (~same).any() else ""))
+pair_props.round(3)
 
 # %%
-assert len(props) == int(meta["exists"].sum())
-assert (props["frames"] > 0).all() and (props["size (MB)"] > 0).all()
-assert resolutions.to_numpy().sum() == len(props)
-assert pair_props["same resolution, fps, frames"].all()  # a fake keeps its original's container properties
+assert len(props) + len(unreadable) == int(meta["exists"].sum())
+assert (props["frames"] >= 0).all() and (props["size (MB)"] > 0).all()
+assert len(pair_props) <= len(pairs)
+if IS_SAMPLE:
+    assert same.all()  # the generator derives each fake from its original frame by frame
 
 # %% [markdown]
 # ## What we learned
@@ -294,6 +265,7 @@ assert pair_props["same resolution, fps, frames"].all()  # a fake keeps its orig
 #   that the originals are not among the samples holds for most but not all of them there, and
 #   the real/fake pairs present in a folder are listed above.
 # * Container properties (size, resolution, fps, duration) describe the sources, not the labels;
-#   a fake shares its original's frame size, rate and length.
+#   whether each fake shares its original's frame size, rate and length is printed under the
+#   pair table (on the embedded sample it always does).
 #
 # Next: `02_faces` looks at the faces themselves.

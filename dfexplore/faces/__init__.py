@@ -2,13 +2,14 @@
 
 Public names: :class:`FaceBoxes`, :class:`HaarDetector`, :class:`MTCNNDetector`,
 :func:`make_detector`, :func:`crop`, :func:`track`, :class:`FaceTrack`,
-:func:`zoomed_faces`.  Importing this package does not import TensorFlow; only
+:func:`zoomed_faces`, :func:`compare_detectors`.  Importing this package does not import TensorFlow; only
 constructing an :class:`MTCNNDetector` does.
 """
 
 from .boxes import FaceBoxes, crop, crop_window, draw_boxes, iou
 from .detectors import FaceDetector, HaarDetector, MTCNNDetector, haar_cascade_path, make_detector
 from .tracking import FaceTrack, track, track_stream, zoomed_faces
+from .compare import compare_detectors
 
 __all__ = [
     "FaceBoxes",
@@ -16,6 +17,7 @@ __all__ = [
     "FaceTrack",
     "HaarDetector",
     "MTCNNDetector",
+    "compare_detectors",
     "crop",
     "crop_window",
     "draw_boxes",
