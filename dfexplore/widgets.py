@@ -25,7 +25,8 @@ images and the verdict's HTML; :class:`VideoExplorer` is the thin view.
 
 A learned classifier plugs in through ``classifier``: any object with
 ``predict_proba(analysis) -> float``, the probability that the video is FAKE
-given its :class:`~dfexplore.analysis.VideoAnalysis` (see :class:`Classifier`).
+given its :class:`~dfexplore.analysis.VideoAnalysis` (see :class:`dfexplore.classify.Classifier`,
+re-exported here).
 The verdict stays the seed's threshold rule; the probability is shown beside it.
 """
 
@@ -39,7 +40,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable
 
 import cv2
 import ipywidgets as widgets
@@ -48,6 +49,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .analysis import VideoAnalysis, analyze_video, default_detector
+from .classify import Classifier
 from .dataset import LABELS, UNKNOWN, Dataset, Original
 from .errors import DfexploreError
 from .faces import FaceBoxes, FaceDetector, draw_boxes
@@ -89,18 +91,6 @@ ProgressFn = Callable[[float, str], None]
 
 class Cancelled(Exception):
     """Raised by a progress callback to abandon an analysis nobody waits for any more."""
-
-
-@runtime_checkable
-class Classifier(Protocol):
-    """What :class:`VideoExplorer` needs from a learned classifier.
-
-    ``predict_proba(analysis)`` takes the :class:`~dfexplore.analysis.VideoAnalysis`
-    of a video and returns the probability that it is FAKE, a float in ``[0, 1]``.
-    An optional ``name`` attribute labels it in the widget.
-    """
-
-    def predict_proba(self, analysis: VideoAnalysis) -> float: ...
 
 
 # --------------------------------------------------------------------------- filtering

@@ -385,6 +385,14 @@ def test_a_newer_selection_wins(folder):
         ex.close()
 
 
+def test_classifier_is_the_protocol_of_the_classify_layer():
+    from dfexplore import classify
+    from dfexplore.widgets import Classifier
+
+    assert Classifier is classify.Classifier
+    assert isinstance(Proba(0.5), Classifier) and not isinstance(object(), Classifier)
+
+
 def test_import_dfexplore_does_not_import_ipywidgets():
     code = "import sys, dfexplore, dfexplore.analysis, dfexplore.plots; print('ipywidgets' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
