@@ -16,7 +16,7 @@ import pytest
 
 from conftest import FixedBox, moving_pattern
 from dfexplore.analysis import analyze_video, default_detector
-from dfexplore.dataset import Dataset
+from dfexplore.dataset import LABELS, Dataset
 from dfexplore.faces import FaceBoxes
 from dfexplore.video import write_video
 from dfexplore.widgets import (
@@ -129,7 +129,8 @@ def test_option_label_shows_the_true_label():
 def test_state_lists_every_video_with_its_label(state, folder):
     ds = Dataset.from_folder(folder)
     assert state.names == list(ds.meta.index)
-    assert state.label_choices() == [ALL, "REAL", "FAKE", "UNKNOWN"]  # extra.mp4 is unlabelled
+    # the one label order (dataset.LABELS), and UNKNOWN because extra.mp4 is unlabelled
+    assert state.label_choices() == [ALL, *LABELS, "UNKNOWN"] == [ALL, "FAKE", "REAL", "UNKNOWN"]
     opts = dict((v, t) for t, v in state.options())
     assert opts["fake.mp4"] == "fake.mp4 \u2014 FAKE" and opts["gone.mp4"].endswith("(file missing)")
     assert [v for _, v in state.options("FAKE", "a")] == ["fake.mp4", "orphan.mp4"]

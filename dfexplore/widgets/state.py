@@ -286,8 +286,9 @@ class ExplorerState:
         return list(self._meta.index)
 
     def label_choices(self) -> list[str]:
-        """Values for the label filter: ``ALL``, the labels, and ``UNKNOWN`` when some are unlabelled."""
-        out = [ALL, "REAL", "FAKE"]
+        """Values for the label filter: ``ALL``, the labels (:data:`dfexplore.dataset.LABELS`'s order),
+        and ``UNKNOWN`` when some are unlabelled."""
+        out = [ALL, *LABELS]
         if any(_label_or_none(v) is None for v in self._meta["label"]):
             out.append(UNKNOWN)
         return out
