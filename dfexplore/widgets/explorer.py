@@ -9,6 +9,7 @@ ipywidgets.
 
 from __future__ import annotations
 
+import functools
 import html
 import traceback
 
@@ -290,11 +291,15 @@ class VideoExplorer(widgets.VBox):
             self._background.run(
                 lambda progress: self.state.overlay(result.name, progress=progress),
                 on_progress=self._on_progress,
-                on_done=lambda over: (self._busy(False), self._overlay_done(result, over)),
+                on_done=functools.partial(self._overlay_finished, result),
                 on_error=lambda exc: OverlayResult(result.name, None, error=error_text(exc)),
             )
         except Exception as exc:  # noqa: BLE001
             self.overlay_html.value = render.overlay_error_html(error_text(exc))
+
+    def _overlay_finished(self, result: ExplorerResult, over: OverlayResult) -> None:
+        self._busy(False)
+        self._overlay_done(result, over)
 
     def _overlay_done(self, result: ExplorerResult, over: OverlayResult) -> None:
         if not over.ok:
