@@ -15,6 +15,10 @@ gives ``MAYBE_FAKE`` and a minimum of exactly 0.92 gives ``FAKE``.
 :class:`VerdictReport` (the numbers behind the verdict and a sentence saying
 why) instead of printing.
 
+A learned classifier is anything with ``predict_proba(analysis) -> float``
+(:class:`Classifier`): the explorer, the scan and :mod:`dfexplore.learn`'s
+models all speak it, so it is defined here, below all of them.
+
 The rule is a hand-set heuristic from one notebook, not a trained or
 validated classifier: treat its verdicts as a way to sort clips for a
 closer look, and measure its accuracy on labelled data before quoting it.
@@ -34,10 +38,11 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import asdict, dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Verdict", "VerdictReport", "threshold_verdict", "RULE_PROBABILITY", "rule_probability"]
+__all__ = ["Classifier", "Verdict", "VerdictReport", "threshold_verdict", "RULE_PROBABILITY", "rule_probability"]
 
 
 class Verdict(str, enum.Enum):
@@ -219,3 +224,20 @@ def rule_probability(verdict) -> float:
         return RULE_PROBABILITY[Verdict(verdict)]
     except ValueError:
         raise ValueError(f"not a verdict of the threshold rule: {verdict!r} (expected REAL, FAKE or MAYBE_FAKE)") from None
+
+
+@runtime_checkable
+class Classifier(Protocol):
+    """What the explorer and the scan need from a learned classifier.
+
+    ``predict_proba(analysis)`` takes the analysis of one video -- a
+    :class:`~dfexplore.analysis.VideoAnalysis`, or in a scan an object with the
+    same ``features`` -- and returns the probability that the video is FAKE, a
+    float in ``[0, 1]``.  An optional ``name`` attribute labels it in the
+    explorer.  :class:`dfexplore.learn.Model` is one.
+
+    ``isinstance(obj, Classifier)`` checks only that ``obj`` has a
+    ``predict_proba`` method.
+    """
+
+    def predict_proba(self, analysis) -> float: ...

@@ -164,3 +164,21 @@ def test_empty_generator():
 def test_bad_thresholds(kwargs, match):
     with pytest.raises(ValueError, match=match):
         threshold_verdict([0.95, 0.96], **kwargs)
+
+
+# --------------------------------------------------------------------------- the Classifier protocol
+
+
+def test_classifier_protocol_lives_with_the_rule_and_is_runtime_checkable():
+    from dfexplore.classify import Classifier
+
+    class Model:
+        def predict_proba(self, analysis) -> float:
+            return 0.5
+
+    class NotAModel:
+        predict_proba = None  # an attribute, not a method
+
+    assert isinstance(Model(), Classifier)
+    assert not isinstance(object(), Classifier)
+    assert not isinstance(NotAModel(), Classifier)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from conftest import FixedBox, moving_pattern
 from dfexplore.analysis import analyze_video, default_detector
-from dfexplore.dataset import Dataset
+from dfexplore.dataset import LABELS, Dataset
 from dfexplore.faces import FaceBoxes
 from dfexplore.video import write_video
 from dfexplore.widgets import (
@@ -31,6 +32,10 @@ from dfexplore.widgets import (
     ssim_plot_png,
     verdict_html,
 )
+from dfexplore.widgets import render
+from dfexplore.widgets.background import Background
+from dfexplore.widgets.render import frame_caption_html, original_note_html
+from dfexplore.widgets.state import OverlayResult
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -124,7 +129,8 @@ def test_option_label_shows_the_true_label():
 def test_state_lists_every_video_with_its_label(state, folder):
     ds = Dataset.from_folder(folder)
     assert state.names == list(ds.meta.index)
-    assert state.label_choices() == [ALL, "REAL", "FAKE", "UNKNOWN"]  # extra.mp4 is unlabelled
+    # the one label order (dataset.LABELS), and UNKNOWN because extra.mp4 is unlabelled
+    assert state.label_choices() == [ALL, *LABELS, "UNKNOWN"] == [ALL, "FAKE", "REAL", "UNKNOWN"]
     opts = dict((v, t) for t, v in state.options())
     assert opts["fake.mp4"] == "fake.mp4 \u2014 FAKE" and opts["gone.mp4"].endswith("(file missing)")
     assert [v for _, v in state.options("FAKE", "a")] == ["fake.mp4", "orphan.mp4"]
@@ -314,6 +320,81 @@ def test_verdict_html_escapes_names():
     assert "unlabelled" in html
 
 
+def test_the_caption_names_the_colours_the_boxes_are_drawn_in(state):
+    import re
+
+    import cv2
+
+    result = state.select("real.mp4")
+    assert result.first_frame_tracked
+    caption = frame_caption_html(result)
+    red = re.search(r'color:#([0-9a-f]{6})">red<', caption).group(1)
+    frame = np.zeros((200, 200, 3), np.uint8)
+    png = first_frame_png(frame, [50, 50, 150, 150], max_side=200)
+    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+    assert tuple(img[100, 50]) == tuple(int(red[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def test_the_view_html_escapes_names():
+    from dfexplore.dataset import Original
+
+    odd = "<i>o</i>.mp4"
+    for text in (original_note_html(Original(odd, False, None)), original_note_html(Original(odd, True, None)),
+                 render.message_html(odd), render.analysing_html(odd), render.overlay_error_html(odd),
+                 render.settings_html(odd)):
+        assert odd not in text and "&lt;i&gt;o&lt;/i&gt;.mp4" in text
+    assert "no original to overlay" in original_note_html(None)
+    over = OverlayResult("f.mp4", odd, error="bad <thing>")
+    assert "bad &lt;thing&gt;" in render.overlay_html(over) and 'class="dfx-error-text"' in render.overlay_html(over)
+
+
+# --------------------------------------------------------------------------- background
+
+
+def test_a_newer_job_abandons_the_older_one():
+    import threading
+
+    bg = Background("test-bg")
+    started, release = threading.Event(), threading.Event()
+    done, reports = [], []
+
+    def slow(progress):
+        progress(0.0, "slow: start")
+        started.set()
+        release.wait(10)
+        progress(0.5, "slow: half")  # raises Cancelled: a newer job was started
+        return "slow"
+
+    try:
+        first = bg.run(slow, on_progress=lambda f, m: reports.append(m), on_done=done.append, on_error=repr)
+        assert started.wait(10)
+        second = bg.run(lambda progress: (progress(1.0, "quick"), "quick")[1],
+                        on_progress=lambda f, m: reports.append(m), on_done=done.append, on_error=repr)
+        release.set()
+        first.result(10)
+        second.result(10)
+        assert done == ["quick"] and reports == ["slow: start", "quick"]
+        assert bg.future is second
+
+        def broken(progress):
+            raise RuntimeError("exploded")
+
+        bg.run(broken, on_progress=reports.append, on_done=done.append,
+               on_error=lambda exc: (str(exc), "Traceback" in traceback.format_exc())).result(10)
+        assert done[-1] == ("exploded", True)
+
+        started.clear(), release.clear()
+        last = bg.run(slow, on_progress=lambda f, m: None, on_done=done.append, on_error=repr)
+        assert started.wait(10)
+        bg.cancel()
+        release.set()
+        last.result(10)
+        assert done[-1] == ("exploded", True)  # a cancelled job's result is dropped
+    finally:
+        release.set()
+        bg.close()
+
+
 # --------------------------------------------------------------------------- the view
 
 
@@ -346,9 +427,9 @@ def test_explorer_view(folder):
         assert ex.frame_image.layout.display == "none" and ex.overlay_button.disabled
 
         # cached: instant, no thread
-        future = ex._future
+        future = ex._background.future
         ex.picker.value = "fake.mp4"
-        assert ex._future is future and ex.current is result
+        assert ex._background.future is future and ex.current is result
 
         # a missing original: the button says why
         ex.picker.value = "orphan.mp4"
@@ -383,6 +464,25 @@ def test_a_newer_selection_wins(folder):
         assert "no face found" in ex.frame_caption.value and ex.faces_image.layout.display == "none"
     finally:
         ex.close()
+
+
+def test_classifier_is_the_protocol_of_the_classify_layer():
+    from dfexplore import classify
+    from dfexplore.widgets import Classifier
+
+    assert Classifier is classify.Classifier
+    assert isinstance(Proba(0.5), Classifier) and not isinstance(object(), Classifier)
+
+
+def test_the_state_imports_without_ipywidgets():
+    code = ("import sys\n"
+            "from dfexplore.widgets import ExplorerState, filter_names, verdict_html, Cancelled\n"
+            "print('ipywidgets' in sys.modules)\n"
+            "from dfexplore.widgets import VideoExplorer\n"
+            "print('ipywidgets' in sys.modules, VideoExplorer.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "True", "VideoExplorer"]
 
 
 def test_import_dfexplore_does_not_import_ipywidgets():
