@@ -1,0 +1,150 @@
+"""Small-sample statistics for scoring a classifier on a handful of videos.
+
+With a few videos, an accuracy alone says little: one video moves it by
+``1/n``.  :func:`accuracy_with_interval` returns the accuracy together with a
+Wilson score interval (Wilson, 1927; the interval Newcombe, 1998, recommends
+over the normal approximation for small ``n``), so that a notebook can say
+whether a coin toss (0.5) is still a plausible accuracy.
+
+Examples
+--------
+>>> from dfexplore.metrics import accuracy_with_interval
+>>> acc = accuracy_with_interval(4, 8)
+>>> acc.value, round(acc.low, 3), round(acc.high, 3)
+(0.5, 0.215, 0.785)
+>>> str(acc)
+'4/8 = 0.500 (95% Wilson interval 0.215 to 0.785)'
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from statistics import NormalDist
+
+__all__ = ["Accuracy", "wilson_interval", "accuracy_with_interval"]
+
+
+def _count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number, but got {value!r}")
+    return int(value)
+
+
+def _z(confidence: float) -> float:
+    try:
+        confidence = float(confidence)
+    except (TypeError, ValueError):
+        raise ValueError(f"confidence must be a number between 0 and 1, but got {confidence!r}") from None
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), but got {confidence!r}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion ``successes / n``.
+
+    Parameters
+    ----------
+    successes : int
+        Number of successes (e.g. correctly classified videos), ``0 <= successes <= n``.
+    n : int
+        Number of trials (videos), at least 1.
+    confidence : float
+        Two-sided confidence level, in (0, 1); 0.95 uses z = 1.95996...
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        ``(centre - half, centre + half)`` with ``p = successes / n``,
+        ``centre = (p + z**2 / (2 n)) / (1 + z**2 / n)`` and
+        ``half = z / (1 + z**2 / n) * sqrt(p (1 - p) / n + z**2 / (4 n**2))``,
+        clipped to [0, 1] against rounding (``low`` is exactly 0 when
+        ``successes == 0``, ``high`` exactly 1 when ``successes == n``).  The interval always contains
+        ``p`` and, unlike the normal approximation, never leaves [0, 1].
+
+    Raises
+    ------
+    ValueError
+        ``n < 1``, ``successes`` outside ``[0, n]``, counts that are not whole
+        numbers, or a confidence outside (0, 1).
+    """
+    successes, n = _count(successes, "successes"), _count(n, "n")
+    if n < 1:
+        raise ValueError(f"n must be at least 1 (an interval needs at least one trial), but got {n}")
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes must be between 0 and n = {n}, but got {successes}")
+    z = _z(confidence)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    # Exactly 0 (all failures) and 1 (all successes) are the interval's ends; rounding must not move them.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    """An accuracy with its Wilson interval.
+
+    Attributes
+    ----------
+    correct, n : int
+        Correct answers and all answers.
+    value : float
+        ``correct / n``.
+    low, high : float
+        The Wilson interval (:func:`wilson_interval`).
+    confidence : float
+        Its confidence level.
+    """
+
+    correct: int
+    n: int
+    value: float
+    low: float
+    high: float
+    confidence: float
+
+    @property
+    def step(self) -> float:
+        """How much one answer more or less moves the accuracy: ``1 / n``."""
+        return 1.0 / self.n
+
+    def contains(self, p: float) -> bool:
+        """Whether ``p`` (e.g. 0.5, a coin toss) lies inside the interval, ends included."""
+        return self.low <= p <= self.high
+
+    def __str__(self) -> str:
+        return (f"{self.correct}/{self.n} = {self.value:.3f} "
+                f"({self.confidence:.0%} Wilson interval {self.low:.3f} to {self.high:.3f})")
+
+
+def accuracy_with_interval(correct: int, n: int, confidence: float = 0.95) -> Accuracy:
+    """Accuracy ``correct / n`` with its Wilson score interval.
+
+    Parameters
+    ----------
+    correct : int
+        Correct answers, ``0 <= correct <= n``.
+    n : int
+        Answers scored, at least 1.
+    confidence : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    Accuracy
+
+    Raises
+    ------
+    ValueError
+        As :func:`wilson_interval` (``n == 0``: there is nothing to score;
+        check for it before calling).
+    """
+    low, high = wilson_interval(correct, n, confidence)
+    return Accuracy(correct=int(correct), n=int(n), value=correct / n, low=low, high=high,
+                    confidence=float(confidence))
