@@ -7,7 +7,7 @@ and counted, and a dataset with one label, no pair or no label at all gives
 sentences that say what cannot be measured instead of dividing by zero.
 
 * :func:`analyze_dataset` -- :func:`~dfexplore.analysis.analyze_video` on every
-  video, failures kept apart;
+  video, failures kept apart (a :class:`~dfexplore.errors.PerFile`);
 * :func:`verdict_table` -- one row per analysed video;
 * :func:`describe_verdicts` -- what the verdicts were judged on, in words;
 * :func:`rule_confusion` and :func:`score_rule` -- the confusion matrix
@@ -22,18 +22,17 @@ sentences that say what cannot be measured instead of dividing by zero.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .analysis import VideoAnalysis, analyze_video
 from .classify import Verdict
-from .errors import DfexploreError
+from .errors import PerFile, per_file
 from .metrics import Accuracy, accuracy_with_interval
 
 __all__ = [
-    "DatasetAnalyses",
     "RuleScore",
     "VERDICT_COLUMNS",
     "PAIR_COLUMNS",
@@ -56,33 +55,7 @@ VERDICT_COLUMNS = ("file", "label", "verdict", "basis", "minimum", "maximum", "h
 PAIR_COLUMNS = ("fake", "original", "fake_verdict", "original_verdict", "fake_minimum", "original_minimum")
 
 
-@dataclass
-class DatasetAnalyses:
-    """:func:`analyze_video` on every video of a dataset, failures kept apart.
-
-    Attributes
-    ----------
-    results : dict
-        File name -> :class:`~dfexplore.analysis.VideoAnalysis`, for the
-        videos that could be analysed, sorted by name.
-    failures : dict
-        File name -> the error's message (it names the file and the problem),
-        for the videos that could not be (corrupt, too short, ...).
-    """
-
-    results: dict = field(default_factory=dict)
-    failures: dict = field(default_factory=dict)
-
-    def summary(self) -> str:
-        """One line: how many videos were analysed, and each one skipped and why."""
-        n = len(self.results) + len(self.failures)
-        line = f"{len(self.results)} of {n} videos analysed"
-        if not self.failures:
-            return line
-        return line + "; skipped (could not be analysed): " + "; ".join(self.failures.values())
-
-
-def analyze_dataset(dataset, detector=None, **options) -> DatasetAnalyses:
+def analyze_dataset(dataset, detector=None, **options) -> PerFile:
     """Analyse every video of ``dataset`` whose file is present; a bad video is skipped, not fatal.
 
     Parameters
@@ -97,26 +70,22 @@ def analyze_dataset(dataset, detector=None, **options) -> DatasetAnalyses:
 
     Returns
     -------
-    DatasetAnalyses
-        A :class:`~dfexplore.errors.DfexploreError` raised for a video (a
-        corrupt or truncated file, fewer than 2 frames) is kept in
-        ``failures``; other exceptions (bugs, Ctrl-C) propagate.
+    dfexplore.errors.PerFile
+        ``results``: file name -> :class:`~dfexplore.analysis.VideoAnalysis`;
+        ``failures``: file name -> the message of the
+        :class:`~dfexplore.errors.DfexploreError` it raised (a corrupt or
+        truncated file, fewer than 2 frames); ``summary()`` says both in one
+        line.  Other exceptions (bugs, Ctrl-C) propagate.
     """
-    out = DatasetAnalyses()
-    for path in dataset.videos():
-        try:
-            out.results[path.name] = analyze_video(path, detector, **options)
-        except DfexploreError as exc:
-            out.failures[path.name] = str(exc)
-    return out
+    return per_file(lambda path: analyze_video(path, detector, **options), dataset.videos())
 
 
 def _results(analyses) -> Mapping:
-    if isinstance(analyses, DatasetAnalyses):
+    if isinstance(analyses, PerFile):
         return analyses.results
     if isinstance(analyses, Mapping):
         return analyses
-    raise TypeError(f"expected DatasetAnalyses or a dict of VideoAnalysis, got {type(analyses).__name__}")
+    raise TypeError(f"expected PerFile (analyze_dataset) or a dict of VideoAnalysis, got {type(analyses).__name__}")
 
 
 def verdict_table(analyses, dataset) -> pd.DataFrame:
@@ -124,7 +93,7 @@ def verdict_table(analyses, dataset) -> pd.DataFrame:
 
     Parameters
     ----------
-    analyses : DatasetAnalyses or dict
+    analyses : PerFile or dict
         File name -> :class:`~dfexplore.analysis.VideoAnalysis`.
     dataset : Dataset
         Where the labels come from (``None`` for an unlabelled video).
@@ -376,7 +345,7 @@ def pair_verdicts(dataset, analyses) -> pd.DataFrame:
     ----------
     dataset : Dataset
         The pairs come from :meth:`~dfexplore.dataset.Dataset.pairs`.
-    analyses : DatasetAnalyses or dict
+    analyses : PerFile or dict
         File name -> :class:`~dfexplore.analysis.VideoAnalysis`.
 
     Returns

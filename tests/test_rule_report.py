@@ -14,11 +14,11 @@ import pytest
 import awkward
 from dfexplore.classify import threshold_verdict
 from dfexplore.dataset import Dataset
+from dfexplore.errors import PerFile
 from dfexplore.metrics import wilson_interval
 from dfexplore.rule_report import (
     PAIR_COLUMNS,
     VERDICT_COLUMNS,
-    DatasetAnalyses,
     analyze_dataset,
     describe_pairs,
     describe_verdicts,
@@ -143,10 +143,10 @@ def test_verdict_table_and_description():
     assert "['c.mp4']" in text
     assert "{'REAL': 1, 'FAKE': 1, 'MAYBE_FAKE': 1}" in text
     assert "lowest of the videos' maximum SSIM: 0.900" in text
-    empty = verdict_table(DatasetAnalyses(), _DS())
+    empty = verdict_table(PerFile(), _DS())
     assert empty.empty and tuple(empty.columns) == VERDICT_COLUMNS
     assert "no video could be analysed" in describe_verdicts(empty)
-    with pytest.raises(TypeError, match="DatasetAnalyses"):
+    with pytest.raises(TypeError, match="PerFile"):
         verdict_table([1, 2], _DS())
 
 
@@ -167,7 +167,8 @@ def test_analyze_dataset_skips_a_corrupt_video_and_says_so(awk):
     assert len(out.results) + len(out.failures) == len(ds.videos())
     assert list(out.failures) == ["synth_astronaut_fake_00.mp4"]
     assert "synth_astronaut_fake_00.mp4" in out.failures["synth_astronaut_fake_00.mp4"]
-    assert out.summary().startswith(f"{len(out.results)} of {len(ds.videos())} videos analysed; skipped")
+    assert isinstance(out, PerFile)
+    assert out.summary().startswith(f"{len(out.results)} of {len(ds.videos())} files analysed; skipped")
     t = verdict_table(out, ds)
     assert len(t) == len(out.results)
     # the corrupt fake's pair is gone; the other pairs are there
@@ -184,7 +185,7 @@ def test_analyze_dataset_skips_a_corrupt_video_and_says_so(awk):
 def test_pairs_on_a_dataset_without_any(awk):
     ds = Dataset.from_folder(awkward.build("real_only", awk))
     out = analyze_dataset(ds, "haar", max_frames=8)
-    assert not out.failures and out.summary() == f"{len(ds.videos())} of {len(ds.videos())} videos analysed"
+    assert not out.failures and out.summary() == f"{len(ds.videos())} of {len(ds.videos())} files analysed"
     pairs = pair_verdicts(ds, out)
     assert pairs.empty and tuple(pairs.columns) == PAIR_COLUMNS
     assert "does not apply" in describe_pairs(pairs)
