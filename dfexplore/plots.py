@@ -645,7 +645,9 @@ def _labelled(table: pd.DataFrame, label: str, columns, what: str) -> pd.DataFra
     return out
 
 
-def feature_distributions(table, features, label: str = "label", cols: int = 4, seed: int = 0) -> Figure:
+def feature_distributions(table, features, label: str = "label", cols: int = 4, seed: int = 0,
+                          marker: str | None = None, thresholds: Mapping[str, float] | None = None,
+                          title: str | None = None) -> Figure:
     """One panel per feature: each video's value as a dot, REAL and FAKE side by side.
 
     Parameters
@@ -662,6 +664,15 @@ def feature_distributions(table, features, label: str = "label", cols: int = 4, 
         Panels per row.
     seed : int
         Seed of the horizontal jitter that keeps equal values apart.
+    marker : str, optional
+        A column whose values give each dot its marker (the first value seen
+        ``o``, then ``X``, ``s``, ``^``, ...), e.g. ``"basis"`` to tell
+        face-crop from whole-frame analyses; a legend names them.
+    thresholds : mapping of str to float, optional
+        Feature -> a value drawn as a dashed line across its panel (e.g. the
+        seed's 0.92 floor on the SSIM minimum).
+    title : str, optional
+        The figure's title.
 
     Returns
     -------
@@ -682,22 +693,39 @@ def feature_distributions(table, features, label: str = "label", cols: int = 4, 
     rows = math.ceil(len(features) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), layout="constrained", squeeze=False)
     rng = np.random.default_rng(seed)
+    if marker is not None and marker not in data.columns:
+        raise ValueError(f"the table has no {marker!r} column for the markers (columns: {list(data.columns)})")
+    kinds = list(dict.fromkeys(data[marker])) if marker is not None else [None]
+    markers = dict(zip(kinds, itertools.cycle(("o", "X", "s", "^", "D", "v"))))
     for ax, name in zip(axes.flat, features):
         nan = 0
         for x, lab in enumerate(("REAL", "FAKE")):
-            values = pd.to_numeric(data.loc[data[label] == lab, name], errors="coerce").to_numpy(float)
+            rows = data[data[label] == lab]
+            values = pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
             nan += int(np.isnan(values).sum())
+            jitter = x + rng.uniform(-0.12, 0.12, len(values))
+            for kind in kinds:
+                keep = ~np.isnan(values) & (rows[marker].to_numpy() == kind if marker is not None else True)
+                ax.scatter(jitter[keep], values[keep], color=LABEL_COLORS[lab], edgecolor="black", s=40, zorder=3,
+                           marker=markers[kind], label=f"{lab}, {kind}" if marker is not None else lab)
             values = values[~np.isnan(values)]
-            ax.scatter(x + rng.uniform(-0.12, 0.12, len(values)), values, color=LABEL_COLORS[lab],
-                       edgecolor="black", s=40, zorder=3)
             if len(values):
                 ax.hlines(np.median(values), x - 0.25, x + 0.25, color="black", linewidth=2, zorder=4)
+        if thresholds and name in thresholds:
+            ax.axhline(thresholds[name], linestyle="--", color="0.3", linewidth=1)
         ax.set_xticks([0, 1], ["REAL", "FAKE"])
         ax.set_xlim(-0.6, 1.6)
         ax.set_title(name + (f" ({nan} missing)" if nan else ""), fontsize=10)
         ax.grid(True, axis="y", alpha=0.3)
     for ax in list(axes.flat)[len(features):]:
         ax.set_visible(False)
+    if marker is not None:
+        handles, names = axes.flat[0].get_legend_handles_labels()
+        shown = [(h, n) for h, n in zip(handles, names) if h.get_offsets().size]
+        if shown:
+            fig.legend(*zip(*shown), loc="outside lower center", ncols=min(4, len(shown)))
+    if title:
+        fig.suptitle(title)
     return fig
 
 

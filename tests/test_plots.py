@@ -409,3 +409,24 @@ def test_roc_curves_needs_both_classes():
         plots.roc_curves(t[t["label"] != "FAKE"], ["perfect"])
     with pytest.raises(ValueError, match="no column"):
         plots.roc_curves(t, ["nope"])
+
+
+def test_feature_distributions_markers_thresholds_and_title():
+    table = pd.DataFrame({
+        "label": ["REAL", "REAL", "FAKE", "FAKE"],
+        "basis": ["face", "whole frame", "face", "face"],
+        "minimum": [0.95, 0.5, 0.7, 0.6],
+    })
+    fig = plots.feature_distributions(table, ["minimum"], marker="basis", thresholds={"minimum": 0.92}, title="t")
+    ax = fig.axes[0]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 1 and dashed[0].get_ydata()[0] == 0.92
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["REAL, face", "REAL, whole frame", "FAKE, face"]  # no entry for an empty group
+    from matplotlib.collections import PathCollection
+
+    drawn = sum(len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection))
+    assert drawn == 4
+    assert fig._suptitle.get_text() == "t"
+    with pytest.raises(ValueError, match="'nope' column"):
+        plots.feature_distributions(table, ["minimum"], marker="nope")
