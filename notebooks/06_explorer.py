@@ -28,6 +28,8 @@
 #   top: when the two lines look alike, the verdict comes from the shared footage, not from the
 #   manipulation.
 #
+# A video that cannot be decoded shows a message naming the file and the problem, and the others
+# still work. Without `metadata.json` every video is unlabelled, and the verdict has no label to be compared with.
 # A video takes a few seconds the first time (a progress bar shows how far it is); choosing it
 # again is instant. The rule is a hand-set heuristic that is close to guessing on real clips
 # (notebook 05 measures it), so read the verdict as a way to decide what to look at. With
@@ -50,6 +52,9 @@ from dfexplore.widgets import VideoExplorer
 ds = Dataset.from_folder(DATA_DIR)
 classifier = None if MODEL_PATH is None else load_model(MODEL_PATH)
 explorer = VideoExplorer(ds, detector=default_detector("haar"), classifier=classifier, max_frames=MAX_FRAMES)
+print(f"{len(ds)} videos in the picker, {len(ds.videos())} with their file in the folder; labels: {ds.label_counts().to_dict()}")
+print(f"fakes whose original is in the folder (Overlay original applies): {len(ds.pairs())}" if len(ds.pairs())
+      else "no fake whose original is in the folder: Overlay original has nothing to show on this dataset")
 
 # %% tags=["nbval-ignore-output"]
 explorer
