@@ -24,6 +24,8 @@ similarity_plot
     SSIM between consecutive frames for one or more clips.
 drop_frames
     The frames around the largest drop in similarity.
+fake_and_original
+    Matching frames of a fake and its original, whole or as face crops with their difference.
 property_histograms
     Histograms of video properties (size, duration, fps, resolution) per label.
 feature_distributions
@@ -51,6 +53,7 @@ __all__ = [
     "face_preview",
     "similarity_plot",
     "drop_frames",
+    "fake_and_original",
     "property_histograms",
     "feature_distributions",
     "roc_curves",
@@ -573,6 +576,67 @@ def drop_frames(frames, scores, context: int = 2) -> Figure:
 
 
 # --------------------------------------------------------------------------- evaluation figures
+
+
+def fake_and_original(fake_frames, original_frames, boxes, indices, faces: bool = False, size: int = 160,
+                      title: str = "") -> Figure:
+    """Matching frames of a fake (top) and its original (below), whole with the face box or as face crops.
+
+    Parameters
+    ----------
+    fake_frames, original_frames : sequence of ndarray, shape (H, W, 3), uint8, RGB
+        The same frames of the two clips (aligned: same size, same positions).
+    boxes : sequence of array_like, shape (4,)
+        One face box per frame pair, e.g. found on the original; the same box
+        is drawn on (or cut from) both, so a difference between the two is a
+        difference in the pixels, not a shift of the box.
+    indices : sequence of int
+        The frame numbers, for the titles.
+    faces : bool
+        False: two rows of whole frames with the box drawn.  True: three rows,
+        the fake's face crop, the original's, and ``|fake - original| x 4``
+        (dark where they agree).
+    size : int
+        Side of the face crops (``faces=True``).
+    title : str
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One column per frame pair.
+
+    Raises
+    ------
+    ValueError
+        When the sequences differ in length or are empty.
+    """
+    from .faces import FaceBoxes, crop, draw_boxes
+
+    fake_frames, original_frames, boxes, indices = list(fake_frames), list(original_frames), list(boxes), list(indices)
+    n = len(fake_frames)
+    if n == 0 or not (len(original_frames) == len(boxes) == len(indices) == n):
+        raise ValueError(f"need as many fake frames, original frames, boxes and indices (at least one), got "
+                         f"{len(fake_frames)}, {len(original_frames)}, {len(boxes)}, {len(indices)}")
+    rows = 3 if faces else 2
+    fig, axs = plt.subplots(rows, n, figsize=(8, 6.6) if faces else (12, 4.2), squeeze=False, layout="constrained")
+    for col, (fake, orig, box, index) in enumerate(zip(fake_frames, original_frames, boxes, indices)):
+        if faces:
+            fake_face, orig_face = crop(fake, box, size=size), crop(orig, box, size=size)
+            diff = np.clip(4 * np.abs(fake_face.astype(np.int16) - orig_face), 0, 255).astype(np.uint8)
+            panels = [(fake_face, f"FAKE, frame {index}"), (orig_face, f"original, frame {index}"),
+                      (diff, "|FAKE - original| x 4")]
+        else:
+            drawn = FaceBoxes(np.asarray(box, dtype=np.float32)[None], np.ones(1, np.float32))
+            panels = [(draw_boxes(fake, drawn), f"FAKE, frame {index}"), (draw_boxes(orig, drawn), f"original, frame {index}")]
+        for row, (image, name) in enumerate(panels):
+            axs[row, col].imshow(image)
+            axs[row, col].set_title(name)
+    for ax in axs.ravel():
+        ax.set_axis_off()
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
 def property_histograms(props: pd.DataFrame, label: str = "label", title: str = "Video properties") -> Figure:

@@ -51,15 +51,16 @@ FACE_SIZE = 160  # side (pixels) of the zoomed face crops
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from IPython.display import display
 
 from dfexplore import plots
 from dfexplore.animation import to_html
+from dfexplore.compare import window_difference
 from dfexplore.config import is_sample
 from dfexplore.dataset import Dataset
-from dfexplore.faces import FaceBoxes, HaarDetector, crop, crop_window, draw_boxes, track, zoomed_faces
+from dfexplore.faces import HaarDetector, crop, track, zoomed_faces
 from dfexplore.inventory import pair_properties, video_properties
 from dfexplore.video import VideoInfo, iter_frames
 
@@ -215,53 +216,34 @@ else:
     PAIR_STEP = max(1, math.ceil(info.frame_count / 4))
     fake_frames = list(iter_frames(clip_path, stride=PAIR_STEP))
     orig_frames = list(iter_frames(ORIGINAL.path, stride=PAIR_STEP))
-    # a detector lists the main face first (FaceBoxes.main_score); keep only that box
-    pair_boxes = [haar.detect(frame) for frame in orig_frames]
-    pair_boxes = [FaceBoxes(boxes.xyxy[:1], boxes.confidence[:1]) for boxes in pair_boxes]
+    pair_boxes = [haar.detect(frame).main() for frame in orig_frames]  # the face, found on the original
     shown = [k for k in range(min(len(fake_frames), len(orig_frames))) if len(pair_boxes[k])]
-    fig, axs = plt.subplots(2, len(shown), figsize=(12, 4.2), squeeze=False, layout="constrained")
-    for col, k in enumerate(shown):
-        axs[0, col].imshow(draw_boxes(fake_frames[k], pair_boxes[k]))
-        axs[0, col].set_title(f"FAKE, frame {k * PAIR_STEP}")
-        axs[1, col].imshow(draw_boxes(orig_frames[k], pair_boxes[k]))
-        axs[1, col].set_title(f"original, frame {k * PAIR_STEP}")
-    for ax in axs.ravel():
-        ax.set_axis_off()
-    fig.suptitle(f"{CLIP} and its original {ORIGINAL.name} (box: face found on the original)")
+    pair = dict(
+        fake_frames=[fake_frames[k] for k in shown], original_frames=[orig_frames[k] for k in shown],
+        boxes=[pair_boxes[k].xyxy[0] for k in shown], indices=[k * PAIR_STEP for k in shown],
+    )
+    if shown:
+        fig = plots.fake_and_original(**pair, title=f"{CLIP} and its original {ORIGINAL.name} (box: face found on the original)")
+    else:
+        print(f"no face found in {ORIGINAL.name} at the frames compared: nothing to show")
 
 # %%
 if ALIGNED and shown:
-    fig, axs = plt.subplots(3, len(shown), figsize=(8, 6.6), squeeze=False, layout="constrained")
-    face_diff, frame_diff = [], []
-    for col, k in enumerate(shown):
-        box = pair_boxes[k].xyxy[0]
-        fake_face = crop(fake_frames[k], box, size=FACE_SIZE)
-        orig_face = crop(orig_frames[k], box, size=FACE_SIZE)
-        diff = np.abs(fake_frames[k].astype(np.int16) - orig_frames[k].astype(np.int16))
-        x1, y1, x2, y2 = crop_window(diff.shape, box)
-        face_diff.append(diff[y1:y2, x1:x2].mean())
-        frame_diff.append(diff.mean())
-        axs[0, col].imshow(fake_face)
-        axs[0, col].set_title(f"FAKE, frame {k * PAIR_STEP}")
-        axs[1, col].imshow(orig_face)
-        axs[1, col].set_title(f"original, frame {k * PAIR_STEP}")
-        axs[2, col].imshow(np.clip(4 * np.abs(fake_face.astype(np.int16) - orig_face), 0, 255).astype(np.uint8))
-        axs[2, col].set_title("|FAKE - original| x 4")
-        print(
-            f"frame {k * PAIR_STEP:4d}: mean |FAKE - original| = {face_diff[-1]:5.2f} in the face window, "
-            f"{frame_diff[-1]:5.2f} over the whole frame"
-        )
-    for ax in axs.ravel():
-        ax.set_axis_off()
-    fig.suptitle(f"{CLIP} and {ORIGINAL.name}: the same face window")
+    fig = plots.fake_and_original(**pair, faces=True, size=FACE_SIZE, title=f"{CLIP} and {ORIGINAL.name}: the same face window")
+    differences = pd.DataFrame(
+        [window_difference(fake, orig, box) for fake, orig, box in zip(pair["fake_frames"], pair["original_frames"], pair["boxes"])],
+        index=pd.Index(pair["indices"], name="frame"),
+    ).rename(columns={"face": "mean |FAKE - original|, face window", "frame": "whole frame"}).drop(columns="window")
+    display(differences.round(2))
 
 # %% [markdown]
 # In the bottom row, dark means the fake and the original agree. A re-encoded clip has
 # compression noise, which speckles the whole window. What the fake changed shows up
 # brighter: the whole face in the synthetic sample, mostly the mouth in FaceForensics++
-# NeuralTextures. At every frame shown, the mean difference inside the face window is larger
-# than the mean over the whole frame (checked below). The change is concentrated in the
-# face.
+# NeuralTextures. The table gives the mean difference inside the face window and over the
+# whole frame, and the line below counts the frames where the face window differs more: where
+# it does at every frame, as on the embedded sample (checked below), the change is
+# concentrated in the face.
 #
 # Single frames can hide this. The seed remarked that its fakes looked nice in stills, and the
 # top two rows can look alike at a glance. The animation below plays the fake's face and the
@@ -270,7 +252,7 @@ if ALIGNED and shown:
 
 # %%
 if ALIGNED and shown:
-    concentrated = sum(f > w for f, w in zip(face_diff, frame_diff))
+    concentrated = int((differences.iloc[:, 0] > differences.iloc[:, 1]).sum())
     print(f"the difference is larger in the face window than over the whole frame in {concentrated} "
           f"of the {len(shown)} frames compared")
     if IS_SAMPLE:  # the generator changes the face only
@@ -307,6 +289,7 @@ else:
 #   `ANIM_SIDE` / `FACE_SIZE` pixels). The seed's point holds: a fake can look fine in stills
 #   and show its artifacts only in motion, as flicker.
 # * When a fake's original is in the folder, the same face window from both shows what the
-#   fake changed. In every frame compared, the change is concentrated in the face.
+#   fake changed; the table says where it is concentrated (in the face, at every frame
+#   compared, on the embedded sample).
 #   [04_similarity](04_similarity.ipynb) measures the flicker as SSIM between consecutive
 #   frames.

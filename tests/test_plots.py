@@ -430,3 +430,19 @@ def test_feature_distributions_markers_thresholds_and_title():
     assert fig._suptitle.get_text() == "t"
     with pytest.raises(ValueError, match="'nope' column"):
         plots.feature_distributions(table, ["minimum"], marker="nope")
+
+
+def test_fake_and_original_whole_frames_and_faces():
+    rng = np.random.default_rng(1)
+    orig = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(3)]
+    fake = [f.copy() for f in orig]
+    boxes = [(10, 10, 30, 30)] * 3
+    fig = plots.fake_and_original(fake, orig, boxes, [0, 5, 10], title="pair")
+    assert len(fig.axes) == 6 and fig._suptitle.get_text() == "pair"
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["FAKE, frame 0", "FAKE, frame 5", "FAKE, frame 10"]
+    fig = plots.fake_and_original(fake, orig, boxes, [0, 5, 10], faces=True, size=32)
+    assert len(fig.axes) == 9
+    diff_panel = fig.axes[6].get_images()[0].get_array()
+    assert diff_panel.shape == (32, 32, 3) and int(np.asarray(diff_panel).max()) == 0  # identical frames: all dark
+    with pytest.raises(ValueError, match="as many"):
+        plots.fake_and_original(fake, orig[:2], boxes, [0, 5, 10])

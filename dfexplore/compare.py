@@ -1,0 +1,54 @@
+"""A fake against its own original: where, and how much, the two differ.
+
+DFDC and FaceForensics++ name each fake's original, and the two usually share
+every frame but the face.  Their difference is then the manipulation itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .faces import crop_window
+
+__all__ = ["window_difference"]
+
+
+def window_difference(fake: np.ndarray, original: np.ndarray, box, margin: float = 0.3) -> dict:
+    """Mean absolute difference of two aligned frames inside a face's crop window and over the whole frame.
+
+    Parameters
+    ----------
+    fake, original : ndarray, shape (H, W, 3), uint8
+        The same frame of a fake and of its original (same size, same colour
+        order).
+    box : array_like, shape (4,)
+        The face ``(x1, y1, x2, y2)``, e.g. found on the original; the window
+        is :func:`~dfexplore.faces.crop_window` of it, as the face crops use.
+    margin : float
+        Context around the box, as for :func:`~dfexplore.faces.crop`.
+
+    Returns
+    -------
+    dict
+        ``face``: the mean of ``|fake - original|`` over the window's pixels
+        and channels (0–255); ``frame``: the same over the whole frame;
+        ``window``: the window ``(x1, y1, x2, y2)``.
+
+    Raises
+    ------
+    ValueError
+        When the frames differ in shape (they are not aligned).
+
+    Examples
+    --------
+    >>> a = np.zeros((10, 10, 3), np.uint8); b = a.copy(); b[2:6, 2:6] = 40
+    >>> d = window_difference(b, a, (2, 2, 6, 6), margin=0.0)
+    >>> d["face"], d["frame"], d["window"]
+    (40.0, 6.4, (2, 2, 6, 6))
+    """
+    fake, original = np.asarray(fake), np.asarray(original)
+    if fake.shape != original.shape:
+        raise ValueError(f"the frames are not aligned: shapes {fake.shape} and {original.shape} differ")
+    diff = np.abs(fake.astype(np.int16) - original.astype(np.int16))
+    x1, y1, x2, y2 = crop_window(diff.shape, box, margin)
+    return {"face": float(diff[y1:y2, x1:x2].mean()), "frame": float(diff.mean()), "window": (x1, y1, x2, y2)}
