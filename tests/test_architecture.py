@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1] / "dfexplore"
 # CLI above everything.
 LAYER = {
     "__init__": 0, "errors": 0, "_tf": 0,
-    "dataset": 1, "video": 2, "faces": 3, "inventory": 3, "similarity": 4, "features": 5, "classify": 5, "metrics": 5, "analysis": 6,
+    "dataset": 1, "video": 2, "faces": 3, "inventory": 3, "similarity": 4, "compare": 4, "features": 5, "classify": 5, "metrics": 5, "analysis": 6,
     "plots": 7, "animation": 7, "sample": 7, "learn": 7, "rule_report": 7,
     "config": 8, "eval_report": 8, "scan": 9, "widgets": 9, "cli": 10, "__main__": 11,
 }

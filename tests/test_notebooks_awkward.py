@@ -1,16 +1,23 @@
 """Every notebook runs to the end on awkward but valid folders (``tests/awkward.py``), not only on the two we know.
 
-Each notebook is executed with nbconvert's ``ExecutePreprocessor`` (what
-``jupyter nbconvert --execute`` runs), ``DFEXPLORE_DATA`` pointing at the
-folder, in the notebooks folder as working directory.  The clips are short,
+Each notebook is executed with nbclient (what ``jupyter nbconvert --execute``
+runs) in a fresh kernel whose ``DFEXPLORE_DATA`` points at the folder, in the
+notebooks folder as working directory.  The clips are short,
 and the notebooks' own parameters are lowered papermill-style (a cell after
 the ``parameters`` cell), so the whole matrix stays within a few minutes.
 A run passes when no cell raises and no output holds a traceback.
+
+The runs are kernels, which wait on little else than the CPU: each test
+starts its own run and the next selected one in the background, so two
+kernels work at a time (the machine's two cores).
 """
 
 from __future__ import annotations
 
 import ast
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -18,7 +25,7 @@ import pytest
 import awkward
 
 nbformat = pytest.importorskip("nbformat")
-nbconvert = pytest.importorskip("nbconvert.preprocessors")
+nbclient = pytest.importorskip("nbclient")  # what `jupyter nbconvert --execute` runs the notebooks with
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -30,6 +37,44 @@ OVERRIDES = {"MAX_FRAMES": awkward.N_FRAMES, "N_SAMPLES": 4, "ANIM_FRAMES": 8}
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     return tmp_path_factory.mktemp("awkward")
+
+
+class _Runs:
+    """Notebook runs in two background threads, each started at most once."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.futures = {}
+        self.lock = threading.Lock()
+
+    def get(self, notebook: Path, folder: str):
+        with self.lock:
+            if (notebook, folder) not in self.futures:
+                data = awkward.build(folder, self.root)  # built here, in the test's thread, once
+                self.futures[notebook, folder] = self.pool.submit(_execute, notebook, folder, data, self.root)
+            return self.futures[notebook, folder]
+
+
+@pytest.fixture(scope="module")
+def runs(folders):
+    pool = _Runs(folders)
+    yield pool
+    pool.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _execute(notebook: Path, folder: str, data: Path, root: Path):
+    """Run one notebook on one folder in a fresh kernel; return the executed notebook, or the error text."""
+    env = {**os.environ, "DFEXPLORE_DATA": str(data), "DFEXPLORE_CACHE": str(root / "cache")}
+    env.pop("DFEXPLORE_MODEL", None)
+    nb = _with_overrides(nbformat.read(notebook, as_version=4))
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
+    try:
+        client.execute(env=env)
+    except nbclient.exceptions.CellExecutionError as exc:
+        return nb, "\n".join(str(exc).strip().splitlines()[-12:])
+    return nb, None
 
 
 def _with_overrides(nb):
@@ -63,16 +108,13 @@ def test_the_matrix_covers_every_notebook_and_folder():
 
 @pytest.mark.parametrize("folder", sorted(awkward.FOLDERS))
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_on_awkward_folder(notebook, folder, folders, monkeypatch):
-    data = awkward.build(folder, folders)
-    monkeypatch.setenv("DFEXPLORE_DATA", str(data))
-    monkeypatch.delenv("DFEXPLORE_MODEL", raising=False)
-    monkeypatch.setenv("DFEXPLORE_CACHE", str(folders / "cache"))  # the scan cache of notebook 07, kept per run
-    nb = _with_overrides(nbformat.read(notebook, as_version=4))
-    runner = nbconvert.ExecutePreprocessor(timeout=600, kernel_name="python3")
-    try:
-        runner.preprocess(nb, {"metadata": {"path": str(NOTEBOOKS_DIR)}})
-    except nbconvert.CellExecutionError as exc:
-        lines = str(exc).strip().splitlines()
-        pytest.fail(f"{notebook.name} on {folder}: " + "\n".join(lines[-12:]), pytrace=False)
+def test_notebook_runs_on_awkward_folder(notebook, folder, runs, request):
+    mine = runs.get(notebook, folder)
+    items = [i for i in request.session.items if getattr(i, "originalname", None) == request.node.originalname]
+    k = items.index(request.node)
+    if k + 1 < len(items):  # start the next selected run while this one finishes
+        nxt = items[k + 1].callspec.params
+        runs.get(nxt["notebook"], nxt["folder"])
+    nb, error = mine.result()
+    assert error is None, f"{notebook.name} on {folder}:\n{error}"
     assert not _tracebacks(nb), f"{notebook.name} on {folder}: tracebacks in cells {_tracebacks(nb)}"
