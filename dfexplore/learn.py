@@ -73,8 +73,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -84,6 +82,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._io import atomic_file
 from .classify import rule_probability
 from .errors import DfexploreError
 from .features import FEATURE_NAMES, FEATURES_VERSION
@@ -665,18 +664,11 @@ def save_model(model: Model, path) -> Path:
     payload["train_groups"] = list(model.train_groups)
     if not path.parent.is_dir():
         raise DfexploreError(f"{path}: cannot write the model, the folder {path.parent} does not exist")
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        joblib.dump(payload, tmp, compress=3)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 is for the temporary file, not the model
-        os.replace(tmp, path)
+        with atomic_file(path) as f:
+            joblib.dump(payload, f, compress=3)
     except OSError as exc:
         raise DfexploreError(f"{path}: cannot write the model ({exc})") from exc
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)  # gone after the rename; left only by a failure
     return path
 
 

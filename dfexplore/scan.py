@@ -61,7 +61,6 @@ import pickle
 import sys
 import time
 import traceback
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -70,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from ._io import atomic_file, atomic_write, temporary_name
 from .analysis import analyze_video, default_detector
 from .classify import Verdict, rule_probability
 from .config import cache_dir as default_cache_root
@@ -276,21 +276,6 @@ def _content_hash(path) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and rename."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
 def _jsonable(value):
     if value is None or isinstance(value, str):
         return value
@@ -336,7 +321,7 @@ class _Cache:
         digest = _content_hash(path)
         with contextlib.suppress(OSError):
             memo.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(memo, json.dumps({"stat": stamp, "hash": digest}).encode("utf-8"))
+            atomic_write(memo, json.dumps({"stat": stamp, "hash": digest}).encode("utf-8"))
         return digest
 
     def key(self, path) -> str:
@@ -383,7 +368,7 @@ class _Cache:
         target = self._file(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, json.dumps(entry, allow_nan=False, indent=1).encode("utf-8"))
+            atomic_write(target, json.dumps(entry, allow_nan=False, indent=1).encode("utf-8"))
         except OSError as exc:
             if not self._write_failed:
                 log.warning("cannot write to the scan cache %s (%s); results are not cached", self.root, exc)
@@ -539,7 +524,7 @@ def _check_writable(path: Path) -> None:
     """Refuse, before any work, a results file that cannot be written (DfexploreError naming it)."""
     if path.is_dir():
         raise DfexploreError(f"{path}: cannot write the results there: it is a folder")
-    probe = path.with_name(f".{path.name}.{uuid.uuid4().hex}.probe")
+    probe = temporary_name(path, "probe")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(probe, "wb"):
@@ -597,25 +582,15 @@ def write_results(df: pd.DataFrame, path) -> Path:
     df = _typed(df)
     if path.is_dir():
         raise DfexploreError(f"{path}: cannot write the results there: it is a folder")
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
+        with atomic_file(path) as f:
             if path.suffix.lower() == ".parquet":
                 df.to_parquet(f, index=False, engine="pyarrow")
             else:
                 f.write(df.to_csv(index=False).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise DfexploreError(f"{path}: cannot write the results ({exc.strerror or exc})") from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
     return path
 
 

@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parents[1] / "dfexplore"
 # the learned model (learn) on top; config (which may generate the sample), the scan, widgets and the
 # CLI above everything.
 LAYER = {
-    "__init__": 0, "errors": 0, "_tf": 0,
+    "__init__": 0, "errors": 0, "_tf": 0, "_io": 0,
     "dataset": 1, "video": 2, "faces": 3, "similarity": 4, "features": 5, "classify": 5, "analysis": 6,
     "plots": 7, "animation": 7, "sample": 7, "learn": 7,
     "config": 8, "scan": 9, "widgets": 9, "cli": 10, "__main__": 11,
