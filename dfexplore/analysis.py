@@ -6,7 +6,6 @@ line, the notebooks, the explorer widget and the benchmark all call it.
 
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
-from .faces import FaceDetector, crop, crop_window, make_detector, track_stream
+from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
 from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
@@ -29,10 +28,14 @@ FACE = "face"
 WHOLE_FRAME = "whole frame"
 
 
-@functools.lru_cache(maxsize=None)
 def default_detector(name: str = "haar") -> FaceDetector:
-    """A detector with default settings, built once per process and reused."""
-    return make_detector(name)
+    """A detector with default settings, built once per process and reused.
+
+    The same as :func:`dfexplore.faces.resolve_detector` (kept for existing
+    callers): names are case-insensitive, so ``"Haar"`` and ``"haar"`` give
+    the same detector.
+    """
+    return resolve_detector(name)
 
 
 @dataclass
@@ -280,7 +283,7 @@ def analyze_video(
     """
     t0 = time.perf_counter()
     if isinstance(detector, str) or detector is None:
-        detector = default_detector((detector or "haar").lower())
+        detector = resolve_detector(detector)
     info = VideoInfo.from_path(path)
     stop = None if max_frames is None else max_frames * stride
     params = dict(

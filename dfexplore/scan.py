@@ -70,12 +70,12 @@ import pandas as pd
 
 from . import __version__
 from ._io import atomic_file, atomic_write, temporary_name
-from .analysis import analyze_video, default_detector
+from .analysis import analyze_video
 from .classify import Verdict, rule_probability
 from .config import cache_dir as default_cache_root
 from .dataset import Dataset
 from .errors import DfexploreError
-from .faces import FaceDetector
+from .faces import FaceDetector, resolve_detector
 from .features import FEATURE_NAMES, FEATURES_VERSION
 
 __all__ = [
@@ -650,7 +650,7 @@ def read_results(path) -> pd.DataFrame:
 def _detector_for_scan(detector, in_process: bool):
     """``(what the workers get, repr for the cache key)``."""
     if isinstance(detector, str):
-        built = default_detector(detector.lower())  # checks the name; its repr keys the cache
+        built = resolve_detector(detector)  # checks the name; its repr keys the cache
         return (built if in_process else detector.lower()), repr(built)
     if isinstance(detector, FaceDetector):
         if not in_process:
