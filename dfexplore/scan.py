@@ -70,7 +70,7 @@ import pandas as pd
 
 from . import __version__
 from ._io import atomic_file, atomic_write, temporary_name
-from .analysis import analyze_video
+from .analysis import Basis, analyze_video
 from .classify import Verdict, rule_probability
 from .config import cache_dir as default_cache_root
 from .dataset import Dataset
@@ -142,8 +142,9 @@ class RowAnalysis:
     path : str
     verdict : Verdict
         The threshold rule's verdict.
-    basis : str
-        ``"face"`` or ``"whole frame"``.
+    basis : Basis
+        ``Basis.FACE`` or ``Basis.WHOLE_FRAME`` (equal to the strings ``"face"``,
+        ``"whole frame"``).
     frames_read : int
     face_fraction : float
     features : dict[str, float]
@@ -152,7 +153,7 @@ class RowAnalysis:
 
     path: str
     verdict: Verdict
-    basis: str
+    basis: Basis
     frames_read: int
     face_fraction: float
     features: dict
@@ -161,7 +162,7 @@ class RowAnalysis:
     def from_row(cls, row) -> "RowAnalysis":
         """Build from a results row (a dict or a ``pandas.Series``) without an error."""
         return cls(
-            path=row["path"], verdict=Verdict(row["verdict"]), basis=row["basis"],
+            path=row["path"], verdict=Verdict(row["verdict"]), basis=Basis(row["basis"]),
             frames_read=int(row["frames_read"]), face_fraction=float(row["face_fraction"]),
             features={name: float(row[name]) for name in FEATURE_NAMES},
         )
@@ -187,7 +188,7 @@ def _row_from_analysis(path, analysis) -> dict:
         "path": str(path),
         "verdict": analysis.verdict.value,
         "rule_probability": float(rule_probability(analysis.verdict)),
-        "basis": analysis.basis,
+        "basis": Basis(analysis.basis).value,
         "frames_read": int(analysis.frames_read),
         "face_fraction": float(analysis.face_fraction),
         "rule_min": float(report.minimum),
