@@ -219,7 +219,7 @@ def test_resolve_detector_passes_detectors_through_and_refuses_the_rest():
     assert resolve_detector(mine) is mine
     with pytest.raises(ValueError, match=r"unknown detector 'yolo'; choose one of \['haar', 'mtcnn'\]"):
         resolve_detector("YOLO")
-    with pytest.raises(TypeError, match="a name \('haar', 'mtcnn'\) or None, got int"):
+    with pytest.raises(TypeError, match=r"a name \('haar', 'mtcnn'\) or None, got int"):
         resolve_detector(3)
 
 
