@@ -216,6 +216,7 @@ def check_table(df, columns=COLUMNS, *, source=None) -> None:
 
 
 def results_path(out) -> Path:
+    """``out`` as a Path, refused (DfexploreError) unless it ends in one of :data:`RESULT_SUFFIXES`."""
     path = Path(out).expanduser()
     if path.suffix.lower() not in RESULT_SUFFIXES:
         raise DfexploreError(
@@ -266,7 +267,7 @@ def write_results(df: pd.DataFrame, path) -> Path:
     Parameters
     ----------
     df : pandas.DataFrame
-        A table with (at least) the :data:`COLUMNS`, as :func:`scan` returns.
+        A table with (at least) the :data:`COLUMNS`, as :func:`dfexplore.scan.scan` returns.
     path : str or Path
         Destination; its suffix picks the format.
 
@@ -299,7 +300,7 @@ def write_results(df: pd.DataFrame, path) -> Path:
 
 
 def read_results(path) -> pd.DataFrame:
-    """Read a results table written by :func:`scan` / :func:`write_results` (``.parquet`` or ``.csv``).
+    """Read a results table written by :func:`dfexplore.scan.scan` / :func:`write_results` (``.parquet`` or ``.csv``).
 
     Returns
     -------
