@@ -4,8 +4,8 @@ Data flows one way through the submodules::
 
     dataset -> video -> faces -> similarity -> features / classify -> analysis
 
-with :mod:`dfexplore.plots`, :mod:`dfexplore.animation`, the learned
-classifier (:mod:`dfexplore.learn`), the dataset-scale scan
+with :mod:`dfexplore.plots`, :mod:`dfexplore.animation`, the results table
+(:mod:`dfexplore.results`), the learned classifier (:mod:`dfexplore.learn`), the dataset-scale scan
 (:mod:`dfexplore.scan`) and :mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
 not import TensorFlow (only the MTCNN detector and the TensorFlow SSIM backend
 do, on first use).
@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "analysis", "animation", "classify", "config", "dataset", "errors", "faces", "features",
-    "learn", "plots", "sample", "scan", "similarity", "video", "widgets",
+    "learn", "plots", "results", "sample", "scan", "similarity", "video", "widgets",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

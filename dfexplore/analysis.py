@@ -6,7 +6,7 @@ line, the notebooks, the explorer widget and the benchmark all call it.
 
 from __future__ import annotations
 
-import functools
+import enum
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,22 +17,43 @@ import numpy as np
 
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import VideoError
-from .faces import FaceDetector, crop, crop_window, make_detector, track_stream
+from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
 from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
-__all__ = ["VideoAnalysis", "analyze_video", "default_detector"]
-
-#: Basis of the SSIM series: crops of the tracked face, or (no face found) whole frames.
-FACE = "face"
-WHOLE_FRAME = "whole frame"
+__all__ = ["Basis", "VideoAnalysis", "analyze_video", "default_detector"]
 
 
-@functools.lru_cache(maxsize=None)
+class Basis(str, enum.Enum):
+    """What the SSIM series of an analysis compares: crops of the tracked face, or whole frames.
+
+    A ``str`` subclass, like :class:`~dfexplore.classify.Verdict`:
+    ``Basis.FACE == "face"``, ``str(Basis.WHOLE_FRAME) == "whole frame"``, it
+    hashes as its value (so ``{Basis.FACE} <= {"face", "whole frame"}``) and
+    ``json.dumps`` writes the value.  Results tables store the value.
+    """
+
+    FACE = "face"
+    WHOLE_FRAME = "whole frame"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, format_spec: str) -> str:
+        return format(self.value, format_spec)
+
+    __hash__ = str.__hash__
+
+
 def default_detector(name: str = "haar") -> FaceDetector:
-    """A detector with default settings, built once per process and reused."""
-    return make_detector(name)
+    """A detector with default settings, built once per process and reused.
+
+    The same as :func:`dfexplore.faces.resolve_detector` (kept for existing
+    callers): names are case-insensitive, so ``"Haar"`` and ``"haar"`` give
+    the same detector.
+    """
+    return resolve_detector(name)
 
 
 @dataclass
@@ -52,10 +73,11 @@ class VideoAnalysis:
         Frames decoded.
     boxes : ndarray, shape (frames_read, 4), float32
         The face track (NaN rows where there was no face), in the frame's pixels.
-    basis : str
-        ``"face"`` when the scores compare face crops, ``"whole frame"`` when no
-        face was found in enough frames and whole (downscaled) frames were
-        compared instead, as the seed notebook did.
+    basis : Basis
+        ``Basis.FACE`` (``"face"``) when the scores compare face crops,
+        ``Basis.WHOLE_FRAME`` (``"whole frame"``) when no face was found in
+        enough frames and whole (downscaled) frames were compared instead, as
+        the seed notebook did.
     frame_index : ndarray, shape (M,), int
         For each score, the index in the video of the later frame of the pair.
     scores : ndarray, shape (M,), float64
@@ -81,7 +103,7 @@ class VideoAnalysis:
     params: dict
     frames_read: int
     boxes: np.ndarray
-    basis: str
+    basis: Basis
     frame_index: np.ndarray
     scores: np.ndarray
     report: VerdictReport
@@ -107,7 +129,7 @@ class VideoAnalysis:
     @property
     def reason(self) -> str:
         """The verdict's reason in words, saying when no face was found."""
-        if self.basis == WHOLE_FRAME:
+        if self.basis == Basis.WHOLE_FRAME:
             return (
                 f"no face found in enough frames ({self.face_frames} of {self.frames_read}); "
                 f"rule applied to whole frames, which cannot reliably tell real from fake: {self.report.reason}"
@@ -121,7 +143,7 @@ class VideoAnalysis:
             "file": Path(self.path).name,
             "verdict": self.verdict.value,
             "reason": self.reason,
-            "basis": self.basis,
+            "basis": Basis(self.basis).value,
             "frames_read": self.frames_read,
             "face_frames": self.face_frames,
             "face_fraction": round(self.face_fraction, 4),
@@ -280,7 +302,7 @@ def analyze_video(
     """
     t0 = time.perf_counter()
     if isinstance(detector, str) or detector is None:
-        detector = default_detector((detector or "haar").lower())
+        detector = resolve_detector(detector)
     info = VideoInfo.from_path(path)
     stop = None if max_frames is None else max_frames * stride
     params = dict(
@@ -322,18 +344,18 @@ def analyze_video(
         runs.close()
         raise
     frame_index, scores = runs.result()
-    basis = FACE
+    basis = Basis.FACE
 
     if len(scores) < min_face_pairs:
         if frames_read < 2:
             raise VideoError(path, f"has {frames_read} frame(s) to analyse; comparing consecutive frames needs at least 2")
-        basis = WHOLE_FRAME
+        basis = Basis.WHOLE_FRAME
         scores = ssim_series(_whole_frames(path, stride, stop, size), backend=backend)
         frame_index = np.arange(1, len(scores) + 1, dtype=np.int64) * stride
 
     report = threshold_verdict(scores, spread=spread, floor=floor)
     features = empty_features()
-    if basis == FACE:
+    if basis == Basis.FACE:
         features.update(temporal_features(scores))
         features.update(crop_features.result())
     return VideoAnalysis(

@@ -139,9 +139,9 @@ def _info_one(path: Path, detector, samples: int) -> dict:
 
 
 def _cmd_info(args) -> int:
-    from .analysis import default_detector
+    from .faces import resolve_detector
 
-    detector = default_detector(args.detector)
+    detector = resolve_detector(args.detector)
     failed = 0
     for path in args.videos:
         try:
@@ -163,9 +163,10 @@ def _cmd_info(args) -> int:
 
 
 def _cmd_verdict(args) -> int:
-    from .analysis import analyze_video, default_detector
+    from .analysis import analyze_video
+    from .faces import resolve_detector
 
-    detector = default_detector(args.detector)
+    detector = resolve_detector(args.detector)
     failed = 0
     for path in args.videos:
         try:

@@ -42,10 +42,17 @@ import pandas as pd
 
 from .errors import DatasetError
 
-__all__ = ["Dataset", "DatasetError", "Original", "LABELS", "UNKNOWN", "VIDEO_EXTENSIONS"]
+__all__ = ["Dataset", "DatasetError", "Original", "BINARY_LABELS", "FAKE", "LABELS", "REAL", "UNKNOWN", "VIDEO_EXTENSIONS"]
+
+#: The two labels of a DFDC video.
+REAL, FAKE = "REAL", "FAKE"
 
 #: The labels a metadata entry may carry, in the order :meth:`Dataset.label_counts` uses.
-LABELS = ("FAKE", "REAL")
+LABELS = (FAKE, REAL)
+
+#: The labels by their code as a classifier's target (REAL 0, FAKE 1: FAKE is the positive class);
+#: the order of the rows and columns of a confusion matrix.
+BINARY_LABELS = (REAL, FAKE)
 
 #: The key :meth:`Dataset.label_counts` uses for videos without a label.
 UNKNOWN = "UNKNOWN"

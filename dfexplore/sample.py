@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import textwrap
 import uuid
@@ -44,6 +43,7 @@ from typing import Callable, Iterator
 import cv2
 import numpy as np
 
+from ._io import replace_folder
 from .errors import DfexploreError
 from .video import write_video
 
@@ -469,24 +469,6 @@ derive the fake from, but not written):
 """
 
 
-def _replace_folder(tmp: Path, dest: Path) -> None:
-    """Move the finished folder ``tmp`` to ``dest`` (missing, empty, or an old sample)."""
-    if not dest.exists() and not dest.is_symlink():
-        os.replace(tmp, dest)
-        return
-    old = dest.with_name(f".{dest.name}.old-{uuid.uuid4().hex[:8]}")
-    os.replace(dest, old)
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        os.replace(old, dest)
-        raise
-    if old.is_symlink():
-        old.unlink()
-    else:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def make_sample_dataset(
     dest,
     n_real: int = 4,
@@ -637,7 +619,7 @@ def make_sample_dataset(
         params = {"n_real": n_real, "n_fake": n_fake, "seed": seed, "n_missing_originals": n_missing_originals,
                   "n_frames": n_frames, "fps": fps}
         (tmp / README_NAME).write_text(_readme(entries, missing, params), encoding="utf-8")
-        _replace_folder(tmp, dest)
+        replace_folder(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import FixedBox, moving_pattern
-from dfexplore.analysis import VideoAnalysis, analyze_video, default_detector
+from dfexplore.analysis import Basis, VideoAnalysis, analyze_video, default_detector
 from dfexplore.classify import Verdict, threshold_verdict
 from dfexplore.errors import VideoError
 from dfexplore.faces import crop
@@ -18,6 +18,7 @@ def test_analysis_on_face_crops_equals_the_pieces(make_clip):
     result = analyze_video(path, det, size=32, detect_every=5, margin=0.0)
     assert isinstance(result, VideoAnalysis)
     assert result.basis == "face" and result.frames_read == 20 and result.face_frames == 20
+    assert result.basis is Basis.FACE
     assert det.calls == 5  # frames 0, 5, 10, 15 and the last one
     # Same numbers as doing it by hand from the library's pieces.
     crops = [crop(f, [20, 10, 60, 50], margin=0.0, size=32) for f in iter_frames(path)]
@@ -29,11 +30,22 @@ def test_analysis_on_face_crops_equals_the_pieces(make_clip):
     assert len(result.preview) > 0 and all(c.shape == (32, 32, 3) for c in result.preview.values())
 
 
+def test_basis_is_a_string_enum_that_reads_and_hashes_as_its_value():
+    assert [b.value for b in Basis] == ["face", "whole frame"]
+    assert Basis("whole frame") is Basis.WHOLE_FRAME and Basis.FACE == "face" and Basis.FACE != "whole frame"
+    assert str(Basis.WHOLE_FRAME) == "whole frame" and f"SSIM on {Basis.FACE}s" == "SSIM on faces"
+    assert json.dumps({"basis": Basis.WHOLE_FRAME}) == '{"basis": "whole frame"}'
+    assert {Basis.FACE, Basis.WHOLE_FRAME} == {"face", "whole frame"}  # what notebooks compare with
+    with pytest.raises(ValueError):
+        Basis("FACE")
+
+
 def test_analysis_to_dict_is_json(make_clip):
     result = analyze_video(make_clip(), FixedBox([10, 10, 50, 50]), size=32)
     d = json.loads(json.dumps(result.to_dict()))
     assert d["verdict"] in {v.value for v in Verdict}
     assert d["file"] == "clip.mp4" and d["frames_read"] == 12 and d["basis"] == "face"
+    assert type(result.to_dict()["basis"]) is str
     assert d["info"]["frame_count"] == 12
 
 
@@ -41,6 +53,7 @@ def test_analysis_without_a_face_falls_back_to_whole_frames(make_clip):
     path = make_clip(frames=moving_pattern(n=10, h=64, w=80))
     result = analyze_video(path, FixedBox(None), size=40)
     assert result.basis == "whole frame" and result.face_frames == 0
+    assert result.basis is Basis.WHOLE_FRAME
     assert len(result.scores) == 9
     expected = ssim_series(iter_frames(path, max_side=40), backend="opencv")
     assert result.scores == pytest.approx(expected, abs=1e-6)

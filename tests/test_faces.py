@@ -15,6 +15,7 @@ from dfexplore.faces import (
     draw_boxes,
     iou,
     make_detector,
+    resolve_detector,
     track,
     zoomed_faces,
 )
@@ -204,6 +205,28 @@ def test_detector_arguments():
     with pytest.raises(ValueError, match=r"unknown detector 'yolo'; choose one of \['haar', 'mtcnn'\]"):
         make_detector("yolo")
     assert isinstance(make_detector("HAAR"), HaarDetector)
+
+
+def test_resolve_detector_builds_one_detector_per_name_whatever_its_case():
+    haar = resolve_detector("haar")
+    assert isinstance(haar, HaarDetector)
+    assert resolve_detector("Haar") is haar and resolve_detector("HAAR") is haar and resolve_detector(None) is haar
+    assert make_detector("haar") is not haar  # make_detector builds a new one every time
+
+
+def test_resolve_detector_passes_detectors_through_and_refuses_the_rest():
+    mine = HaarDetector(max_side=320)
+    assert resolve_detector(mine) is mine
+    with pytest.raises(ValueError, match=r"unknown detector 'yolo'; choose one of \['haar', 'mtcnn'\]"):
+        resolve_detector("YOLO")
+    with pytest.raises(TypeError, match=r"a name \('haar', 'mtcnn'\) or None, got int"):
+        resolve_detector(3)
+
+
+def test_analysis_default_detector_is_the_same_cached_detector():
+    from dfexplore.analysis import default_detector
+
+    assert default_detector("Haar") is default_detector("haar") is resolve_detector("HAAR")
 
 
 def test_haar_detect_batch_matches_detect(haar, face_photo):

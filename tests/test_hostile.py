@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import dfexplore.scan as scan_mod
+import dfexplore.scan.task as scan_task
 import hostile
 from dfexplore.analysis import analyze_video
 from dfexplore.classify import Verdict
@@ -500,7 +500,7 @@ def test_unwritable_results_file_is_refused_before_the_work(case, good_folder, t
         analysed.append(path)
         return analyze_video(path, *args, **kwargs)
 
-    monkeypatch.setattr(scan_mod, "analyze_video", counting)
+    monkeypatch.setattr(scan_task, "analyze_video", counting)
     with pytest.raises(DfexploreError) as caught:
         within(SCAN_DEADLINE, scan, good_folder, out, cache=False, progress=False)
     assert str(out) in str(caught.value)

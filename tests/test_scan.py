@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import dfexplore.scan as scan_mod
+import dfexplore.scan.cache as scan_cache
+import dfexplore.scan.task as scan_task
 from dfexplore.analysis import analyze_video
 from dfexplore.classify import Verdict, rule_probability
 from dfexplore.cli import main
@@ -55,7 +56,7 @@ def calls(monkeypatch) -> list:
         seen.append(Path(path).name)
         return analyze_video(path, *args, **kwargs)
 
-    monkeypatch.setattr(scan_mod, "analyze_video", counting)
+    monkeypatch.setattr(scan_task, "analyze_video", counting)
     return seen
 
 
@@ -123,7 +124,7 @@ def test_unexpected_exceptions_become_error_rows_and_are_not_cached(folder, monk
             raise RuntimeError("a bug")
         return analyze_video(path, *args, **kwargs)
 
-    monkeypatch.setattr(scan_mod, "analyze_video", broken)
+    monkeypatch.setattr(scan_task, "analyze_video", broken)
     with caplog.at_level(logging.DEBUG, logger="dfexplore.scan"):
         df = scan(folder, progress=False, **PARAMS).set_index("file")
     error = df.loc["synth_hopper_real_01.mp4", "error"]
@@ -170,8 +171,8 @@ def test_unchanged_files_are_not_read_again(folder, tmp_path, calls, monkeypatch
     cache = tmp_path / "cache"
     scan(folder, cache_dir=cache, progress=False, **PARAMS)
     hashed = []
-    real_hash = scan_mod._content_hash
-    monkeypatch.setattr(scan_mod, "_content_hash", lambda path: hashed.append(Path(path).name) or real_hash(path))
+    real_hash = scan_cache.content_hash
+    monkeypatch.setattr(scan_cache, "content_hash", lambda path: hashed.append(Path(path).name) or real_hash(path))
     calls.clear()
     scan(folder, cache_dir=cache, progress=False, **PARAMS)
     assert hashed == [] and calls == []  # size, inode and mtime unchanged: the remembered hash
@@ -247,7 +248,7 @@ def test_interrupted_scan_keeps_finished_videos_and_resumes(folder, tmp_path, mo
             raise KeyboardInterrupt
         return analyze_video(path, *args, **kwargs)
 
-    monkeypatch.setattr(scan_mod, "analyze_video", interrupted)
+    monkeypatch.setattr(scan_task, "analyze_video", interrupted)
     with caplog.at_level(logging.WARNING, logger="dfexplore.scan"), pytest.raises(KeyboardInterrupt):
         scan(folder, out, cache_dir=cache, progress=False, **PARAMS)
     assert len(_entries(cache)) == 1  # the first video
@@ -256,7 +257,7 @@ def test_interrupted_scan_keeps_finished_videos_and_resumes(folder, tmp_path, mo
     assert "interrupted: 1 of 4 videos done" in message and "again to resume" in message
 
     seen.clear()
-    monkeypatch.setattr(scan_mod, "analyze_video",
+    monkeypatch.setattr(scan_task, "analyze_video",
                         lambda path, *a, **k: seen.append(Path(path).name) or analyze_video(path, *a, **k))
     df = scan(folder, out, cache_dir=cache, progress=False, **PARAMS)
     assert len(seen) == 3 and seen[0] == df["file"][1]  # the interrupted one and the two never started
@@ -268,7 +269,7 @@ def test_cli_ctrl_c_exits_130(folder, tmp_path, monkeypatch, capsys):
     def interrupted(path, *args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scan_mod, "analyze_video", interrupted)
+    monkeypatch.setattr(scan_task, "analyze_video", interrupted)
     assert main(["scan", str(folder), "--cache-dir", str(tmp_path / "c"), "--quiet"]) == 130
     err = capsys.readouterr().err
     assert "0 of 4 videos done" in err and "resume" in err

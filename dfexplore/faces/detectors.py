@@ -9,6 +9,7 @@ error, or silently finds nothing) when ``min_face_size`` is above 20.
 from __future__ import annotations
 
 import abc
+import functools
 import os
 import threading
 from typing import Sequence
@@ -20,7 +21,7 @@ from ..errors import DfexploreError
 from ..video import resize_max_side
 from .boxes import FaceBoxes
 
-__all__ = ["FaceDetector", "HaarDetector", "MTCNNDetector", "haar_cascade_path", "make_detector"]
+__all__ = ["FaceDetector", "HaarDetector", "MTCNNDetector", "haar_cascade_path", "make_detector", "resolve_detector"]
 
 
 def _check_frame(frame) -> np.ndarray:
@@ -379,3 +380,43 @@ def make_detector(name: str, **kwargs) -> FaceDetector:
     except KeyError:
         raise ValueError(f"unknown detector {name!r}; choose one of {sorted(_DETECTORS)}") from None
     return cls(**kwargs)
+
+
+def resolve_detector(detector: FaceDetector | str | None = None) -> FaceDetector:
+    """The one place a detector name becomes a detector: built once per process, reused.
+
+    Parameters
+    ----------
+    detector : FaceDetector, str or None
+        A detector (returned as it is), a name (``"haar"``, ``"mtcnn"``,
+        case-insensitive: ``"Haar"``, ``"haar"`` and ``"HAAR"`` give the same
+        detector) or ``None`` for the Haar detector.
+
+    Returns
+    -------
+    FaceDetector
+        For a name, the detector with default settings built at the first
+        call in this process and returned again by every later call.
+
+    Raises
+    ------
+    ValueError
+        An unknown name (the message lists the known ones).
+    TypeError
+        Anything else.
+    """
+    if isinstance(detector, FaceDetector):
+        return detector
+    if detector is None:
+        detector = "haar"
+    if not isinstance(detector, str):
+        raise TypeError(
+            f"detector must be a dfexplore FaceDetector, a name ({', '.join(map(repr, _DETECTORS))}) or None, "
+            f"got {type(detector).__name__}"
+        )
+    return _built(detector.lower())
+
+
+@functools.lru_cache(maxsize=None)
+def _built(name: str) -> FaceDetector:
+    return make_detector(name)
