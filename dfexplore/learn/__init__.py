@@ -62,7 +62,7 @@ nothing about the test fold is seen before it is predicted.
 Model files are written with joblib (:func:`save_model`) and read back with
 :func:`load_model`.  Loading runs :mod:`pickle`: only load model files you trust.
 
-The pieces, one concern each: :mod:`.metrics` (the DFDC metric),
+The pieces, one concern each (the DFDC metric is :mod:`dfexplore.metrics`):
 :mod:`.table` (labelled rows, groups, features), :mod:`.cv` (the folds),
 :mod:`.training` (candidates, selection, :class:`Model`, :func:`train`),
 :mod:`.modelfile` (:func:`save_model`, :func:`load_model`) and
@@ -80,7 +80,7 @@ from __future__ import annotations
 
 from .cv import MAX_LOGO_GROUPS, N_SPLITS, SEED, cv_splits
 from .evaluation import METHODS, Evaluation, evaluate
-from .metrics import EPS, dfdc_log_loss
+from ..metrics import EPS, dfdc_log_loss
 from .modelfile import MODEL_FORMAT, load_model, save_model
 from .table import feature_matrix, groups_of, labelled_rows
 from .training import (

@@ -17,7 +17,7 @@ from ..dataset import BINARY_LABELS, FAKE, REAL
 from ..errors import DfexploreError
 from ..results import check_table
 from .cv import cv_splits
-from .metrics import scores
+from ..metrics import scores
 from .table import feature_matrix, groups_of, is_missing, labelled_rows, labels01
 from .training import Model, plain, predict, procedure, threads
 

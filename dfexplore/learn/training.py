@@ -16,7 +16,7 @@ from ..dataset import FAKE, REAL
 from ..errors import DfexploreError
 from ..features import FEATURE_NAMES, FEATURES_VERSION
 from .cv import SEED, cv_splits
-from .metrics import scores
+from ..metrics import scores
 from .table import feature_matrix, groups_of, labelled_rows, labels01
 
 __all__ = [

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..analysis import FACE, VideoAnalysis
+from ..analysis import Basis, VideoAnalysis
 from ..classify import Verdict
 from ..faces import FaceBoxes, draw_boxes
 from ..plots import similarity_plot
@@ -162,7 +162,7 @@ def ssim_plot_png(series: dict, floor: float | None = None, title: str = "",
 
 def ssim_title(analysis: VideoAnalysis) -> str:
     """The title of a video's SSIM plot: what the scores compare."""
-    what = "face crops" if analysis.basis == FACE else "whole frames (no face found)"
+    what = "face crops" if analysis.basis == Basis.FACE else "whole frames (no face found)"
     return f"SSIM between consecutive {what}"
 
 
@@ -176,7 +176,7 @@ def overlay_png(fake: ExplorerResult, original: ExplorerResult) -> bytes:
     """
     a, b = fake.analysis, original.analysis
     title = "SSIM between consecutive face crops: the fake and its original"
-    if a.basis != FACE or b.basis != FACE:
+    if a.basis != Basis.FACE or b.basis != Basis.FACE:
         title = "SSIM between consecutive frames (whole frames for a video without a face)"
     return ssim_plot_png({f"{fake.name} ({fake.label or UNLABELLED})": a.scores,
                           f"{original.name} (original)": b.scores}, floor=float(a.report.floor), title=title)
@@ -215,7 +215,7 @@ def verdict_html(result: ExplorerResult, classifier_name: str | None = None) -> 
         )
     parts.append("</div>")
     parts.append(f'<div class="dfx-reason">why: {html.escape(a.reason)}</div>')
-    basis = "face crops" if a.basis == FACE else "whole frames"
+    basis = "face crops" if a.basis == Basis.FACE else "whole frames"
     parts.append(
         f'<div class="dfx-detail" style="color:{_MUTED_COLOR};font-size:0.9em">judged on {basis}; face in '
         f"{a.face_frames} of {a.frames_read} frames read; {len(a.scores)} SSIM scores; "

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..analysis import VideoAnalysis, analyze_video, default_detector
+from ..analysis import VideoAnalysis, analyze_video
 from ..classify import Classifier
 from ..dataset import LABELS, UNKNOWN, Dataset, Original
 from ..errors import DfexploreError
-from ..faces import FaceDetector
+from ..faces import FaceDetector, resolve_detector
 from ..video import VideoInfo, first_frame
 from .background import Cancelled, ProgressFn
 from .render import UNLABELLED, face_strip_png, first_frame_png, overlay_png, ssim_plot_png, ssim_title
@@ -226,7 +226,7 @@ class ExplorerState:
         The dataset, or a DFDC-layout folder.
     detector : FaceDetector, str or None
         Built once and reused; a name (``"haar"``, ``"mtcnn"``) or ``None``
-        uses :func:`dfexplore.analysis.default_detector` (Haar by default).
+        uses :func:`dfexplore.faces.resolve_detector` (Haar by default).
     classifier : Classifier, optional
         Gives P(FAKE) from a video's analysis; ``None``: the verdict alone.
     max_frames : int or None
@@ -247,13 +247,7 @@ class ExplorerState:
                  **analysis_kwargs):
         if not isinstance(dataset, Dataset):
             dataset = Dataset.from_folder(dataset)
-        if detector is None or isinstance(detector, str):
-            detector = default_detector((detector or "haar").lower())
-        if not isinstance(detector, FaceDetector):
-            raise TypeError(
-                f"detector must be a dfexplore FaceDetector, a name ('haar', 'mtcnn') or None, "
-                f"got {type(detector).__name__}"
-            )
+        detector = resolve_detector(detector)
         if classifier is not None and not callable(getattr(classifier, "predict_proba", None)):
             raise TypeError(
                 f"classifier must have a predict_proba(analysis) -> float method, got {type(classifier).__name__}"
