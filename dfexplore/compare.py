@@ -6,11 +6,14 @@ every frame but the face.  Their difference is then the manipulation itself.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
-from .faces import crop_window
+from .faces import FaceDetector, crop, crop_window, track
+from .video import iter_frames
 
-__all__ = ["window_difference"]
+__all__ = ["window_difference", "side_by_side_faces"]
 
 
 def window_difference(fake: np.ndarray, original: np.ndarray, box, margin: float = 0.3) -> dict:
@@ -52,3 +55,39 @@ def window_difference(fake: np.ndarray, original: np.ndarray, box, margin: float
     diff = np.abs(fake.astype(np.int16) - original.astype(np.int16))
     x1, y1, x2, y2 = crop_window(diff.shape, box, margin)
     return {"face": float(diff[y1:y2, x1:x2].mean()), "frame": float(diff.mean()), "window": (x1, y1, x2, y2)}
+
+
+def side_by_side_faces(fake, original, detector: FaceDetector, size: int = 160,
+                       stop: int | None = None) -> Iterator[np.ndarray]:
+    """The fake's face beside the original's, frame by frame, both cut with the original's face track.
+
+    The same window is cut from both clips, so flicker or a changed mouth
+    shows as a difference between the two halves, not as a shift of the crop.
+    Frames where the original's track has no face are skipped.
+
+    Parameters
+    ----------
+    fake, original : str or Path
+        Two aligned clips (same frame size; frame ``i`` of one matches frame
+        ``i`` of the other).
+    detector : FaceDetector
+        Runs the track on the original (built once by the caller).
+    size : int
+        Side of each face crop (pixels).
+    stop : int, optional
+        Read at most this many frames of each clip.
+
+    Yields
+    ------
+    ndarray, shape (size, 2 * size, 3), uint8, RGB
+        The fake's face (left) and the original's (right).
+
+    Raises
+    ------
+    VideoError
+        When a clip cannot be read.
+    """
+    boxes = track(iter_frames(original, stop=stop), detector).boxes  # (N, 4) floats only, not frames
+    for fake_frame, orig_frame, box in zip(iter_frames(fake, stop=stop), iter_frames(original, stop=stop), boxes):
+        if not np.isnan(box[0]):
+            yield np.hstack([crop(fake_frame, box, size=size), crop(orig_frame, box, size=size)])

@@ -51,16 +51,15 @@ FACE_SIZE = 160  # side (pixels) of the zoomed face crops
 
 import math
 
-import numpy as np
 import pandas as pd
 from IPython.display import display
 
 from dfexplore import plots
 from dfexplore.animation import to_html
-from dfexplore.compare import window_difference
+from dfexplore.compare import side_by_side_faces, window_difference
 from dfexplore.config import is_sample
 from dfexplore.dataset import Dataset
-from dfexplore.faces import HaarDetector, crop, track, zoomed_faces
+from dfexplore.faces import HaarDetector, zoomed_faces
 from dfexplore.inventory import pair_properties, video_properties
 from dfexplore.video import VideoInfo, iter_frames
 
@@ -264,15 +263,8 @@ elif ALIGNED:
 if not ALIGNED:
     print(f"{CLIP} has no original in this folder with matching frames: nothing to animate beside it")
 else:
-    orig_track = track(iter_frames(ORIGINAL.path, stop=ANIM_FRAMES), haar)
     display(to_html(
-        (
-            np.hstack([crop(fake_frame, box, size=FACE_SIZE), crop(orig_frame, box, size=FACE_SIZE)])
-            for fake_frame, orig_frame, box in zip(
-                iter_frames(clip_path, stop=ANIM_FRAMES), iter_frames(ORIGINAL.path, stop=ANIM_FRAMES), orig_track.boxes
-            )
-            if not np.isnan(box[0])
-        ),
+        side_by_side_faces(clip_path, ORIGINAL.path, haar, size=FACE_SIZE, stop=ANIM_FRAMES),
         fps=info.fps,
         max_frames=ANIM_FRAMES,
         max_side=2 * FACE_SIZE,

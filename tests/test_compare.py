@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dfexplore.compare import window_difference
+from dfexplore.compare import side_by_side_faces, window_difference
 from dfexplore.faces import crop_window
 
 
@@ -28,3 +28,18 @@ def test_window_difference_identical_frames_and_misaligned_frames():
     assert d["face"] == 0.0 and d["frame"] == 0.0 and d["window"] == crop_window(frame.shape, (5, 5, 10, 10))
     with pytest.raises(ValueError, match="not aligned"):
         window_difference(frame, frame[:10], (5, 5, 10, 10))
+
+
+def test_side_by_side_faces_cuts_both_clips_with_the_originals_track(tmp_path):
+    from conftest import FixedBox, moving_pattern
+    from dfexplore.video import write_video
+
+    frames = moving_pattern(n=6, h=64, w=80)
+    write_video(tmp_path / "orig.mp4", frames, 25.0)
+    write_video(tmp_path / "fake.mp4", frames, 25.0)
+    pairs = list(side_by_side_faces(tmp_path / "fake.mp4", tmp_path / "orig.mp4", FixedBox([20, 10, 50, 40]), size=32))
+    assert len(pairs) == 6 and pairs[0].shape == (32, 64, 3) and pairs[0].dtype == np.uint8
+    assert all(np.array_equal(p[:, :32], p[:, 32:]) for p in pairs)  # the same clip twice: identical halves
+    assert list(side_by_side_faces(tmp_path / "fake.mp4", tmp_path / "orig.mp4", FixedBox(None), size=32)) == []
+    assert len(list(side_by_side_faces(tmp_path / "fake.mp4", tmp_path / "orig.mp4", FixedBox([20, 10, 50, 40]),
+                                       size=32, stop=3))) == 3
