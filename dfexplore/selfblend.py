@@ -30,13 +30,19 @@ The recipe, as in the authors' ``src/utils/sbi.py`` and ``blend.py``:
 MediaPipe's face mesh) the hull is the convex hull of those points.  With
 only MTCNN's five keypoints (:attr:`dfexplore.faces.FaceBoxes.keypoints`),
 the hull is a face outline template (:data:`FACE_TEMPLATE`: jaw line from
-ear to ear, and either the eyebrows, as dlib's 68 points give, or the mid
-forehead, as the 81-point model SBI uses gives; chosen at random per blend)
-mapped onto the face by the least-squares affine transform that takes the
-template's five keypoints (ArcFace's 112 x 112 alignment template) to the
-detected ones.  An affine map follows the face's position, size, roll and,
-roughly, its yaw and pitch (foreshortening); it cannot follow a jaw that
-opens or a cheek hidden by a turned head.
+ear to ear, and a top edge between the eyebrows, as dlib's 68 points give,
+and the mid forehead, as the 81-point model SBI uses gives; its height is
+drawn at random per blend) mapped onto the face by the least-squares affine
+transform that takes the template's eyes and mouth corners (ArcFace's
+112 x 112 alignment template) to the detected ones, then shifted along the
+eye line away from the nose by the nose's offset from the eyes' midpoint (a
+turned head shows more of the near cheek).  The affine map follows the
+face's position, size, roll and foreshortening; it cannot follow a jaw that
+opens.  Measured against the hull of MediaPipe's 468-point face mesh on 128
+crops (88 frames of the 23 ``real_faces`` clips, 40 LFW photos), the
+intersection over union is 0.86 at the median and 0.80 at the 10th
+percentile (0.81 and 0.64 at worst on the 17 turned heads); fitting the nose
+too, without the shift, gave 0.84, 0.73 and 0.71 (0.49).
 
 **Face crops** (:func:`face_crops`, :func:`video_face_crops`) come from a
 detector with keypoints (:class:`dfexplore.faces.MTCNNDetector`) and
@@ -167,11 +173,25 @@ def _check_keypoints(keypoints, shape) -> np.ndarray:
 # --------------------------------------------------------------------------- mask
 
 
+#: The keypoints the template is fitted to: eyes and mouth corners.  The nose
+#: is left out: on a turned head it moves sideways, and an affine fit to it
+#: shears the outline towards the far side, off the face.
+_FIT = [0, 1, 3, 4]
+
+
 def _affine_from_template(keypoints: np.ndarray) -> np.ndarray:
-    """The (2, 3) least-squares affine map from the template's keypoints to ``keypoints``."""
-    src = np.hstack([_TEMPLATE_KEYPOINTS, np.ones((5, 1))])
-    sol, *_ = np.linalg.lstsq(src, keypoints, rcond=None)
+    """The (2, 3) least-squares affine map from the template's eyes and mouth corners to ``keypoints``."""
+    src = np.hstack([_TEMPLATE_KEYPOINTS[_FIT], np.ones((len(_FIT), 1))])
+    sol, *_ = np.linalg.lstsq(src, keypoints[_FIT], rcond=None)
     return sol.T
+
+
+def _turn(keypoints: np.ndarray) -> np.ndarray:
+    """How far the outline moves for a turned head: minus the nose's offset from the eyes' midpoint,
+    along the eye line, ``(x, y)`` in pixels (0 for a frontal face)."""
+    eyes = keypoints[1] - keypoints[0]
+    offset = np.dot(keypoints[2] - (keypoints[0] + keypoints[1]) / 2, eyes) / np.dot(eyes, eyes)
+    return -offset * eyes
 
 
 def face_hull(keypoints, dense=None, forehead: float = 0.0, shape=None) -> np.ndarray:
@@ -205,7 +225,7 @@ def face_hull(keypoints, dense=None, forehead: float = 0.0, shape=None) -> np.nd
         top = (1.0 - forehead) * _TEMPLATE_BROWS + forehead * _TEMPLATE_FOREHEAD
         outline = np.vstack([_TEMPLATE_JAW, top])
         m = _affine_from_template(kp)
-        pts = outline @ m[:, :2].T + m[:, 2]
+        pts = outline @ m[:, :2].T + m[:, 2] + _turn(kp)
     hull = cv2.convexHull(pts.astype(np.float32))
     return hull.reshape(-1, 2)
 

@@ -72,6 +72,15 @@ def test_hull_follows_the_face_affinely():
     assert got.mean(0) == pytest.approx(expected.mean(0), abs=0.5)
 
 
+def test_hull_of_a_turned_head_moves_to_the_near_cheek():
+    """Nose towards the image's right (head turned that way): the outline moves left, by the nose's offset."""
+    turned = KEYPOINTS.copy()
+    turned[2, 0] += 11  # a quarter of the eye distance
+    frontal, hull = face_hull(KEYPOINTS), face_hull(turned)
+    assert hull.mean(0) == pytest.approx(frontal.mean(0) - [11, 0], abs=0.5)
+    assert cv2.matchShapes(hull, frontal, cv2.CONTOURS_MATCH_I1, 0) < 1e-3  # moved, not reshaped
+
+
 def test_dense_landmarks_give_their_convex_hull():
     dense = np.array([[60, 60], [200, 60], [200, 200], [60, 200], [130, 130]], np.float32)
     hull = face_hull(KEYPOINTS, dense=dense)
