@@ -7,15 +7,17 @@ and the notebooks' own parameters are lowered papermill-style (a cell after
 the ``parameters`` cell), so the whole matrix stays within a few minutes.
 A run passes when no cell raises and no output holds a traceback.
 
-The runs are kernels, which wait on little else than the CPU: each test
-starts its own run and the next selected one in the background, so two
-kernels work at a time (the machine's two cores).
+Each run is a child process with its own kernel: each test starts its own
+run and the next selected one in the background, so two notebooks run at a
+time (the machine's two cores).
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,11 +42,11 @@ def folders(tmp_path_factory):
 
 
 class _Runs:
-    """Notebook runs in two background threads, each started at most once."""
+    """Notebook runs, each in its own process (nbclient is not made for threads), two at a time."""
 
     def __init__(self, root: Path):
         self.root = root
-        self.pool = ThreadPoolExecutor(max_workers=2)
+        self.pool = ThreadPoolExecutor(max_workers=2)  # each thread only waits on its child process
         self.futures = {}
         self.lock = threading.Lock()
 
@@ -63,18 +65,36 @@ def runs(folders):
     pool.pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Run in a child process: execute the notebook argv[1] with nbclient in the folder argv[3], write it to argv[2].
+_RUNNER = """
+import sys, nbformat, nbclient
+nb = nbformat.read(sys.argv[1], as_version=4)
+client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[3]}})
+try:
+    client.execute()
+except nbclient.exceptions.CellExecutionError as exc:
+    sys.stderr.write("\\n".join(str(exc).strip().splitlines()[-12:]))
+    sys.exit(3)
+finally:
+    nbformat.write(nb, sys.argv[2])
+"""
+
+
 def _execute(notebook: Path, folder: str, data: Path, root: Path):
-    """Run one notebook on one folder in a fresh kernel; return the executed notebook, or the error text."""
+    """Run one notebook on one folder in a fresh process and kernel; return the executed notebook and any error."""
     env = {**os.environ, "DFEXPLORE_DATA": str(data), "DFEXPLORE_CACHE": str(root / "cache")}
     env.pop("DFEXPLORE_MODEL", None)
-    nb = _with_overrides(nbformat.read(notebook, as_version=4))
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOKS_DIR)}})
+    work = root / "runs" / f"{notebook.stem}-{folder}"
+    work.mkdir(parents=True, exist_ok=True)
+    source, executed = work / "in.ipynb", work / "out.ipynb"
+    nbformat.write(_with_overrides(nbformat.read(notebook, as_version=4)), source)
     try:
-        client.execute(env=env)
-    except nbclient.exceptions.CellExecutionError as exc:
-        return nb, "\n".join(str(exc).strip().splitlines()[-12:])
-    return nb, None
+        done = subprocess.run([sys.executable, "-c", _RUNNER, str(source), str(executed), str(NOTEBOOKS_DIR)],
+                              env=env, capture_output=True, text=True, timeout=1200)
+    except subprocess.TimeoutExpired:
+        return None, "timed out after 1200 s"
+    error = None if done.returncode == 0 else (done.stderr.strip()[-3000:] or f"exit status {done.returncode}")
+    return (nbformat.read(executed, as_version=4) if executed.is_file() else None), error
 
 
 def _with_overrides(nb):
@@ -117,4 +137,4 @@ def test_notebook_runs_on_awkward_folder(notebook, folder, runs, request):
         runs.get(nxt["notebook"], nxt["folder"])
     nb, error = mine.result()
     assert error is None, f"{notebook.name} on {folder}:\n{error}"
-    assert not _tracebacks(nb), f"{notebook.name} on {folder}: tracebacks in cells {_tracebacks(nb)}"
+    assert nb is not None and not _tracebacks(nb), f"{notebook.name} on {folder}: tracebacks in cells {_tracebacks(nb)}"
