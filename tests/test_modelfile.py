@@ -202,6 +202,8 @@ def test_load_refuses_other_files_without_running_them(saved, tmp_path):
         (rewrite(logistic, tmp_path / "header.dfmodel", raw={"arrays/coef.npy": _npy_header_only()}),
          "the array's header does not match its size"),
         (rewrite(logistic, tmp_path / "json.dfmodel", raw={"model.json": b"{not json"}), "damaged dfexplore model file \\(model.json"),
+        (rewrite(logistic, tmp_path / "deep.dfmodel", raw={"model.json": b"[" * 200_000}),
+         "damaged dfexplore model file \\(model.json: nested too deeply"),
         (rewrite(logistic, tmp_path / "kind.dfmodel", meta={"method": "boosting"}), "method 'boosting' with a 'logistic' predictor"),
         (rewrite(boosting, tmp_path / "loop.dfmodel", arrays={"node_left": left}), "a child outside its tree or above its parent"),
     ]

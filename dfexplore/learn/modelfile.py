@@ -164,8 +164,8 @@ def _read_archive(path: Path) -> tuple[dict, dict[str, np.ndarray] | None]:
             raise _not_a_model(path, f"a zip archive without {_JSON}")
         try:
             payload = json.loads(_member(zf, _JSON).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise DfexploreError(f"{path}: a damaged dfexplore model file ({_JSON}: {exc})") from None
+        except (ValueError, RecursionError, zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise DfexploreError(f"{path}: a damaged dfexplore model file ({_JSON}: {_reason(exc)})") from None
         if not isinstance(payload, dict) or payload.get("format") != MODEL_FORMAT:
             raise _not_a_model(path, f"its {_JSON} has no \"format\": \"{MODEL_FORMAT}\" marker")
         _check_versions(path, payload)
@@ -182,6 +182,8 @@ def _read_archive(path: Path) -> tuple[dict, dict[str, np.ndarray] | None]:
 def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"{exc.args[0]!r} is missing"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
     if isinstance(exc, ValueError) and "allow_pickle" in str(exc):
         return "an array holds Python objects, which a model file never does; it was not read"
     return str(exc) or type(exc).__name__
