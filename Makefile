@@ -84,11 +84,11 @@ evaluate: sample
 	mkdir -p build/eval
 	$(PY) -m dfexplore scan "$$(env -u DFEXPLORE_DATA $(PY) -c 'from dfexplore.config import ensure_sample; print(ensure_sample())')" --out build/eval/sample.parquet --quiet
 	$(PY) -m dfexplore evaluate build/eval/sample.parquet --markdown
-	$(PY) -m dfexplore train build/eval/sample.parquet --out build/eval/sample-model.joblib
+	$(PY) -m dfexplore train build/eval/sample.parquet --out build/eval/sample-model.dfmodel
 	if [ -f $(SHARED_SAMPLE)/metadata.json ]; then \
 	  $(PY) -m dfexplore scan $(SHARED_SAMPLE) --out build/eval/dfdc_sample.parquet --quiet && \
 	  $(PY) -m dfexplore evaluate build/eval/dfdc_sample.parquet --markdown && \
-	  $(PY) -m dfexplore train build/eval/dfdc_sample.parquet --out build/eval/dfdc_sample-model.joblib; \
+	  $(PY) -m dfexplore train build/eval/dfdc_sample.parquet --out build/eval/dfdc_sample-model.dfmodel; \
 	else echo "skipping the real clips: $(SHARED_SAMPLE) not found"; fi
 
 clean:

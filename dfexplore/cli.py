@@ -9,6 +9,7 @@
                                           cached and resumable, on processes (--jobs) or Dask (--dask)
     dfexplore train RESULTS --out MODEL   learn P(FAKE) from a results table's features (grouped CV picks
                                           the method); prints the cross-validated scores, saves the model
+                                          (a .dfmodel file: JSON and arrays, loads without running code)
     dfexplore evaluate RESULTS [--model MODEL] [--json | --markdown]
                                           the learned model (nested grouped CV, or a saved model on other
                                           videos) beside the seed rule and constant baselines
@@ -96,7 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a classifier on a results table written by `dfexplore scan`")
     t.add_argument("results", type=Path, metavar="RESULTS", help="results table (.parquet or .csv)")
-    t.add_argument("--out", type=Path, required=True, metavar="MODEL", help="write the model here (joblib)")
+    t.add_argument("--out", type=Path, required=True, metavar="MODEL", help="write the model here (a .dfmodel file: JSON and arrays, loads without running code)")
     t.add_argument("--json", action="store_true", help="the model's description as one JSON object")
 
     e = sub.add_parser("evaluate", help="the learned model beside the seed rule, with the DFDC metric (log loss)")

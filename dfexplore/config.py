@@ -5,8 +5,8 @@ When it is unset, dfexplore uses its embedded sample dataset: synthetic clips
 generated on first use (see :mod:`dfexplore.sample`) into a per-user cache
 folder (``DFEXPLORE_CACHE``, default the platform's user cache directory).
 
-Optionally, ``DFEXPLORE_MODEL`` names a model file written by
-``dfexplore train``; the explorer (notebook 06, ``make app``) then shows its
+Optionally, ``DFEXPLORE_MODEL`` names a model file (``.dfmodel``) written by
+``dfexplore train``, which loads without running code; the explorer (notebook 06, ``make app``) then shows its
 P(FAKE) beside the rule's verdict.
 """
 
@@ -101,7 +101,7 @@ def is_sample(path) -> bool:
 
 
 def model_path() -> Path | None:
-    """The model file named by ``DFEXPLORE_MODEL``, or None when it is unset (or empty).
+    """The model file (``.dfmodel``) named by ``DFEXPLORE_MODEL``, or None when it is unset (or empty).
 
     Raises
     ------

@@ -73,4 +73,4 @@ assert explorer.state.classifier is classifier
 #
 # With `DFEXPLORE_MODEL` set to a model file from `dfexplore train` (`make evaluate` writes one for
 # each dataset into `build/eval/`), the explorer also shows that model's P(FAKE) beside the verdict:
-# `DFEXPLORE_MODEL=$PWD/build/eval/dfdc_sample-model.joblib make app` (an absolute path: the notebook runs in `notebooks/`).
+# `DFEXPLORE_MODEL=$PWD/build/eval/dfdc_sample-model.dfmodel make app` (an absolute path: the notebook runs in `notebooks/`).

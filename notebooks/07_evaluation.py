@@ -175,9 +175,10 @@ for name in wrong.index[:4]:
 # ## 5 · One model for later: train, save, load
 #
 # `train` repeats the selection on all labelled videos and fits the chosen candidate; the file is
-# small and versioned, and `load_model` refuses a file written for other features. The explorer
+# small and versioned, holds only JSON and arrays of numbers (so loading it cannot run code), and
+# `load_model` refuses a file written for other features. The explorer
 # shows its probability beside the verdict: `VideoExplorer(ds, classifier=load_model(path))`.
-# (`dfexplore train results.parquet --out model.joblib` does the same from the command line.)
+# (`dfexplore train results.parquet --out model.dfmodel` does the same from the command line.)
 #
 # Training needs two labelled videos of each label; with fewer, the cell says so.
 
@@ -186,7 +187,7 @@ model, why_not = eval_report.try_train(results)
 if model is None:
     print(f"no model trained on this dataset: {why_not}")
 else:
-    path = save_model(model, Path(tempfile.mkdtemp()) / "model.joblib")
+    path = save_model(model, Path(tempfile.mkdtemp()) / "model.dfmodel")
     loaded = load_model(path)
     print(f"{loaded.name}; {path.stat().st_size / 1024:.0f} kB")
     same = np.allclose(loaded.predict_frame(labelled), model.predict_frame(labelled), equal_nan=True)

@@ -41,12 +41,12 @@ def test_model_path_from_the_environment(monkeypatch, tmp_path):
     assert model_path() is None
     monkeypatch.setenv("DFEXPLORE_MODEL", "")
     assert model_path() is None
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.dfmodel"
     model.write_bytes(b"x")
     monkeypatch.setenv("DFEXPLORE_MODEL", str(model))
     assert model_path() == model
-    monkeypatch.setenv("DFEXPLORE_MODEL", str(tmp_path / "nope.joblib"))
-    with pytest.raises(DatasetError, match="DFEXPLORE_MODEL=.*nope.joblib.*is not a file"):
+    monkeypatch.setenv("DFEXPLORE_MODEL", str(tmp_path / "nope.dfmodel"))
+    with pytest.raises(DatasetError, match="DFEXPLORE_MODEL=.*nope.dfmodel.*is not a file"):
         model_path()
 
 

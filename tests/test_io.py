@@ -32,13 +32,13 @@ def test_a_failure_inside_the_block_keeps_the_old_file_and_removes_the_temporary
 
 
 def test_ctrl_c_inside_the_block_keeps_the_old_file(tmp_path):
-    target = tmp_path / "m.joblib"
+    target = tmp_path / "m.dfmodel"
     target.write_bytes(b"old")
     with pytest.raises(KeyboardInterrupt):
         with atomic_file(target) as f:
             f.write(b"new")
             raise KeyboardInterrupt
-    assert target.read_bytes() == b"old" and _names(tmp_path) == ["m.joblib"]
+    assert target.read_bytes() == b"old" and _names(tmp_path) == ["m.dfmodel"]
 
 
 def test_a_failed_rename_leaves_no_temporary_file(tmp_path):

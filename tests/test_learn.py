@@ -6,7 +6,6 @@ import math
 import shutil
 from types import SimpleNamespace
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -347,56 +346,7 @@ def test_the_logistic_model_handles_videos_without_a_face():
 # --------------------------------------------------------------------------- files
 
 
-def test_save_and_load_give_identical_predictions(boosting_model, tmp_path):
-    path = save_model(boosting_model, tmp_path / "model.joblib")
-    assert path.stat().st_size < 1_000_000
-    assert [p.name for p in tmp_path.iterdir()] == ["model.joblib"]  # no temporary file left
-    loaded = load_model(path)
-    assert isinstance(loaded, Model)
-    df = results_table(n_orig=10, seed=21, noface=2)
-    assert (loaded.predict_frame(df) == boosting_model.predict_frame(df)).all()
-    assert loaded.info() == boosting_model.info() and loaded.train_groups == boosting_model.train_groups
-    # the file is replaced atomically
-    save_model(boosting_model, path)
-    assert [p.name for p in tmp_path.iterdir()] == ["model.joblib"]
-
-
-def _payload_with(model, tmp_path, **changes):
-    tmp_path.mkdir()
-    save_model(model, tmp_path / "m.joblib")
-    payload = joblib.load(tmp_path / "m.joblib")
-    payload.update(changes)
-    joblib.dump(payload, tmp_path / "bad.joblib")
-    return tmp_path / "bad.joblib"
-
-
-def test_load_refuses_other_files(tmp_path):
-    model = train(results_table(n_orig=4))
-    cases = [
-        (_payload_with(model, tmp_path / "v", model_version=MODEL_VERSION + 1), "a dfexplore model of version 2"),
-        (_payload_with(model, tmp_path / "f", features_version=FEATURES_VERSION - 1), "trained on features of version 0"),
-    ]
-    joblib.dump({"weights": [1, 2, 3]}, tmp_path / "dict.joblib")
-    joblib.dump([1, 2, 3], tmp_path / "list.pkl")
-    (tmp_path / "notes.txt").write_text("this is not a model\n")
-    cases += [
-        (tmp_path / "dict.joblib", "not a dfexplore model file \\(it holds a dict\\)"),
-        (tmp_path / "list.pkl", "not a dfexplore model file \\(it holds a list\\)"),
-        (tmp_path / "notes.txt", "not a dfexplore model file \\(it could not be read"),
-        (tmp_path / "absent.joblib", "no such model file"),
-    ]
-    for path, words in cases:
-        with pytest.raises(DfexploreError, match=words) as info:
-            load_model(path)
-        assert str(info.value).startswith(str(path))
-
-
-def test_save_refuses_a_missing_folder(tmp_path):
-    model = train(results_table(n_orig=4))
-    with pytest.raises(DfexploreError, match="does not exist"):
-        save_model(model, tmp_path / "nope" / "m.joblib")
-    with pytest.raises(TypeError, match="Model"):
-        save_model(object(), tmp_path / "m.joblib")
+# Model files (saving, loading, and refusing what is not a model): tests/test_modelfile.py
 
 
 # --------------------------------------------------------------------------- the command line
@@ -424,14 +374,14 @@ def test_cli_train_and_evaluate(read_results, tmp_path, capsys):
 
     results = _write_results(results_table(n_orig=12, errors=1, unlabelled=1), tmp_path / "results.parquet")
     read_results(results)  # the table the tests write is a valid results file
-    model_path = tmp_path / "model.joblib"
+    model_path = tmp_path / "model.dfmodel"
     assert main(["train", str(results), "--out", str(model_path)]) == 0
     out = capsys.readouterr().out
     assert "trained logistic on 12 REAL and 12 FAKE videos (1 with an error and 1 unlabelled left out)" in out
     assert "log loss" in out and "<- chosen" in out and f"wrote {model_path}" in out
     assert load_model(model_path).method == "logistic"
 
-    assert main(["train", str(results), "--out", str(tmp_path / "m2.joblib"), "--json"]) == 0
+    assert main(["train", str(results), "--out", str(tmp_path / "m2.dfmodel"), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["method"] == "logistic" and info["n_train"] == {"REAL": 12, "FAKE": 12}
 
@@ -451,15 +401,15 @@ def test_cli_errors_name_the_file(read_results, tmp_path, capsys):
     from dfexplore.cli import main
 
     few = _write_results(results_table(n_orig=1, fakes_per=1), tmp_path / "few.parquet")
-    assert main(["train", str(few), "--out", str(tmp_path / "m.joblib")]) == 1
+    assert main(["train", str(few), "--out", str(tmp_path / "m.dfmodel")]) == 1
     err = capsys.readouterr().err
     assert f"error: {few}: training needs 2 or more labelled videos of each class" in err
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.dfmodel").exists()
 
     assert main(["evaluate", str(few)]) == 1
     assert f"{few}: too few labelled videos to cross-validate" in capsys.readouterr().err
 
-    assert main(["train", str(tmp_path / "absent.parquet"), "--out", str(tmp_path / "m.joblib")]) == 1
+    assert main(["train", str(tmp_path / "absent.parquet"), "--out", str(tmp_path / "m.dfmodel")]) == 1
     assert "absent.parquet" in capsys.readouterr().err
 
     text = tmp_path / "model.txt"
@@ -494,7 +444,7 @@ def explorer_folder(tmp_path, face_clip):
 def test_the_explorer_shows_a_loaded_models_probability(explorer_folder, tmp_path):
     from dfexplore.widgets import ExplorerState, VideoExplorer, verdict_html
 
-    model = load_model(save_model(train(results_table(n_orig=10)), tmp_path / "model.joblib"))
+    model = load_model(save_model(train(results_table(n_orig=10)), tmp_path / "model.dfmodel"))
     state = ExplorerState(explorer_folder, detector=FixedBox([100, 80, 220, 200]), classifier=model, max_frames=10)
     result = state.select("fake.mp4")
     assert result.ok and not result.notes and result.analysis.basis == "face"

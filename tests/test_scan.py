@@ -365,9 +365,9 @@ def test_cli_model_option(folder, tmp_path, monkeypatch, capsys):
     loaded = []
     monkeypatch.setattr(learn, "load_model", lambda path: loaded.append(path) or MeanModel())
     out = tmp_path / "r.csv"
-    assert main(["scan", str(folder), "--out", str(out), "--model", "m.joblib", "--max-frames", "6", "--quiet"]) == 0
+    assert main(["scan", str(folder), "--out", str(out), "--model", "m.dfmodel", "--max-frames", "6", "--quiet"]) == 0
     df = read_results(out)
-    assert loaded == [Path("m.joblib")] and (df["probability_source"] == "model").all()
+    assert loaded == [Path("m.dfmodel")] and (df["probability_source"] == "model").all()
 
 
 def test_learned_model_end_to_end(sample_folder, tmp_path, capsys):

@@ -59,12 +59,14 @@ are out-of-fold predictions of *nested* cross-validation: each outer training
 fold repeats the whole training procedure, model selection included, so
 nothing about the test fold is seen before it is predicted.
 
-Model files are written with joblib (:func:`save_model`) and read back with
-:func:`load_model`.  Loading runs :mod:`pickle`: only load model files you trust.
+Model files (``.dfmodel``) are written by :func:`save_model` and read back by
+:func:`load_model`.  They hold plain JSON and arrays of numbers, never a pickle:
+loading one cannot run code (:mod:`.modelfile`, :mod:`.portable`).
 
 The pieces, one concern each (the DFDC metric is :mod:`dfexplore.metrics`):
 :mod:`.table` (labelled rows, groups, features), :mod:`.cv` (the folds),
 :mod:`.training` (candidates, selection, :class:`Model`, :func:`train`),
+:mod:`.portable` (the fitted candidates as arrays, predicting in NumPy),
 :mod:`.modelfile` (:func:`save_model`, :func:`load_model`) and
 :mod:`.evaluation` (:class:`Evaluation`, :func:`evaluate`); every public name
 is re-exported here.
@@ -81,7 +83,7 @@ from __future__ import annotations
 from .cv import MAX_LOGO_GROUPS, N_SPLITS, SEED, cv_splits
 from .evaluation import METHODS, Evaluation, evaluate
 from ..metrics import EPS, dfdc_log_loss
-from .modelfile import MODEL_FORMAT, load_model, save_model
+from .modelfile import MODEL_FORMAT, MODEL_SUFFIX, load_model, save_model
 from .table import feature_matrix, groups_of, labelled_rows
 from .training import (
     BOOSTING_MIN_PER_CLASS,
@@ -116,6 +118,7 @@ __all__ = [
     "MAX_LOGO_GROUPS",
     "MIN_PER_CLASS",
     "MODEL_FORMAT",
+    "MODEL_SUFFIX",
     "N_SPLITS",
     "SEED",
 ]

@@ -34,8 +34,8 @@ __all__ = [
     "train",
 ]
 
-#: Bumped whenever the model file's contents change meaning.
-MODEL_VERSION = 1
+#: Bumped whenever the model file's contents change meaning (2: plain JSON and arrays, no pickle).
+MODEL_VERSION = 2
 #: The model candidates, in order of preference on equal cross-validated log loss.
 CANDIDATES = ("prior", "logistic", "boosting")
 #: Boosting is a candidate only with at least this many videos of each class.
@@ -156,9 +156,11 @@ class Model:
 
     Attributes
     ----------
-    pipeline : sklearn estimator
+    pipeline : sklearn estimator, or a :mod:`~dfexplore.learn.portable` predictor
         Takes the features in :attr:`feature_names` order (NaN allowed) and
-        gives ``predict_proba``.
+        gives ``predict_proba``: the fitted scikit-learn estimator after
+        :func:`train`, its numbers in NumPy after :func:`~dfexplore.learn.load_model`
+        (the same predictions).
     method : str
         The chosen candidate (see :data:`CANDIDATES`).
     feature_names : tuple of str
@@ -188,7 +190,7 @@ class Model:
     -----
     A model is a classifier for the explorer widget as it is::
 
-        VideoExplorer(folder, classifier=load_model("model.joblib"))
+        VideoExplorer(folder, classifier=load_model("model.dfmodel"))
     """
 
     pipeline: object = field(repr=False)
