@@ -9,7 +9,7 @@ imported at module level, so a child imports only what its method needs.
     ``cv2.VideoCapture.read()`` on every frame and nothing else: the cost of
     decoding, the least any method that looks at every frame can take.
 ``dfexplore``
-    ``dfexplore.analysis.analyze_video(path, default_detector("haar"))`` with
+    ``dfexplore.analysis.analyze_video(path, resolve_detector("haar"))`` with
     the library's defaults at run time.
 ``seed``
     The seed notebook's method (:func:`benchmarks.seed_method.seed_analyze`):
@@ -81,9 +81,10 @@ def setup_floor(spec: dict) -> Callable[[str], dict]:
 
 def setup_dfexplore(spec: dict) -> Callable[[str], dict]:
     from dfexplore._tf import gpu_available
-    from dfexplore.analysis import analyze_video, default_detector
+    from dfexplore.analysis import analyze_video
+    from dfexplore.faces import resolve_detector
 
-    detector = default_detector("haar")
+    detector = resolve_detector("haar")
     _warm_up_opencv(detector.detect)
     # analyze_video's default backend is "auto": TensorFlow on a GPU, else OpenCV.
     ssim_engine = "tensorflow" if gpu_available() else "opencv"
@@ -157,11 +158,10 @@ def setup_seed_whole(spec: dict) -> Callable[[str], dict]:
 
 
 def setup_perframe(spec: dict) -> Callable[[str], dict]:
-    from dfexplore.analysis import default_detector
-    from dfexplore.faces import track
+    from dfexplore.faces import resolve_detector, track
     from dfexplore.video import iter_frames
 
-    detector = default_detector("haar")
+    detector = resolve_detector("haar")
 
     def run(path: str) -> dict:
         raw = [0, 0]  # frames where detect() on the whole frame found a face, frames

@@ -338,7 +338,7 @@ def build_table(
     if "floor" in methods or "dfexplore" in methods:
         notes.append(
             "floor: cv2.VideoCapture.read() on every frame, nothing else. dfexplore: "
-            "analyze_video(path, default_detector('haar')) with the library's defaults; "
+            "analyze_video(path, resolve_detector('haar')) with the library's defaults; "
             "'dfexplore/floor time' is dfexplore's seconds over the floor's."
         )
     if any(m in methods for m in SEED_METHODS):

@@ -22,7 +22,7 @@ from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_f
 from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
-__all__ = ["Basis", "VideoAnalysis", "analyze_video", "default_detector"]
+__all__ = ["Basis", "VideoAnalysis", "analyze_video"]
 
 
 class Basis(str, enum.Enum):
@@ -45,15 +45,6 @@ class Basis(str, enum.Enum):
 
     __hash__ = str.__hash__
 
-
-def default_detector(name: str = "haar") -> FaceDetector:
-    """A detector with default settings, built once per process and reused.
-
-    The same as :func:`dfexplore.faces.resolve_detector` (kept for existing
-    callers): names are case-insensitive, so ``"Haar"`` and ``"haar"`` give
-    the same detector.
-    """
-    return resolve_detector(name)
 
 
 @dataclass

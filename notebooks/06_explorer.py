@@ -44,14 +44,14 @@ MAX_FRAMES = 150  # analyse at most this many frames at the start of each video
 MODEL_PATH = model_path()  # $DFEXPLORE_MODEL: a model from `dfexplore train` whose P(FAKE) is shown; None when unset
 
 # %%
-from dfexplore.analysis import default_detector
+from dfexplore.faces import resolve_detector
 from dfexplore.dataset import Dataset
 from dfexplore.learn import load_model
 from dfexplore.widgets import VideoExplorer
 
 ds = Dataset.from_folder(DATA_DIR)
 classifier = None if MODEL_PATH is None else load_model(MODEL_PATH)
-explorer = VideoExplorer(ds, detector=default_detector("haar"), classifier=classifier, max_frames=MAX_FRAMES)
+explorer = VideoExplorer(ds, detector=resolve_detector("haar"), classifier=classifier, max_frames=MAX_FRAMES)
 print(f"{len(ds)} videos in the picker, {len(ds.videos())} with their file in the folder; labels: {ds.label_counts().to_dict()}")
 print(f"fakes whose original is in the folder (Overlay original applies): {len(ds.pairs())}" if len(ds.pairs())
       else "no fake whose original is in the folder: Overlay original has nothing to show on this dataset")

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from conftest import FixedBox, moving_pattern
-from dfexplore.analysis import Basis, VideoAnalysis, analyze_video, default_detector
+from dfexplore.analysis import Basis, VideoAnalysis, analyze_video
 from dfexplore.classify import Verdict, threshold_verdict
 from dfexplore.errors import VideoError
-from dfexplore.faces import crop
+from dfexplore.faces import crop, resolve_detector
 from dfexplore.similarity import ssim_series
 from dfexplore.video import iter_frames
 
@@ -85,8 +85,8 @@ def test_analysis_on_a_real_face_clip(face_clip):
     assert np.all((result.scores > 0.3) & (result.scores <= 1.0))
 
 
-def test_default_detector_is_built_once():
-    assert default_detector("haar") is default_detector("haar")
+def test_a_named_detector_is_built_once():
+    assert resolve_detector("haar") is resolve_detector("haar")
 
 
 def test_progress_is_reported_and_can_abandon_the_analysis(make_clip):

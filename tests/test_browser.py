@@ -51,7 +51,8 @@ if not CHROMIUM.is_file():
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install playwright)")
 pytest.importorskip("voila", reason="voila is not installed (pip install voila)")
 
-from dfexplore.analysis import analyze_video, default_detector  # noqa: E402
+from dfexplore.analysis import analyze_video  # noqa: E402
+from dfexplore.faces import resolve_detector  # noqa: E402
 from dfexplore.config import ensure_sample  # noqa: E402
 from dfexplore.dataset import Dataset  # noqa: E402
 from dfexplore.video import VideoInfo  # noqa: E402
@@ -213,7 +214,7 @@ def _open(page, url: str) -> int:
     settings = page.locator(".dfx-settings").inner_text()
     m = re.search(r"the first (\d+) frames, faces found with (.+?)\.$", settings)
     assert m, settings
-    assert m.group(2) == repr(default_detector("haar")), "the page uses another detector than the test"
+    assert m.group(2) == repr(resolve_detector("haar")), "the page uses another detector than the test"
     return int(m.group(1))
 
 
@@ -290,7 +291,7 @@ def test_explorer_on_the_sample(sample_url, sample_dir, page):
     original = ds.original(fake).name
     max_frames = _open(page, sample_url)
 
-    detector = default_detector("haar")
+    detector = resolve_detector("haar")
     with ThreadPoolExecutor(1) as pool:  # the expected results, computed here while the page works
         expected = {n: pool.submit(analyze_video, ds.path(n), detector, max_frames=max_frames)
                     for n in (real, fake, original)}
@@ -352,7 +353,7 @@ def test_explorer_on_real_clips(real_url, real_sample, page):
     fake = next(p.name for p in quickest if ds.label(p.name) == "FAKE")
     names = [real, fake] + (["noface_animation.mp4"] if "noface_animation.mp4" in ds else [])
 
-    detector = default_detector("haar")
+    detector = resolve_detector("haar")
     with ThreadPoolExecutor(1) as pool:
         expected = {n: pool.submit(analyze_video, ds.path(n), detector, max_frames=max_frames) for n in names}
         _check_videos(page, ds, names, expected, "real")

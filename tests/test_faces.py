@@ -223,12 +223,6 @@ def test_resolve_detector_passes_detectors_through_and_refuses_the_rest():
         resolve_detector(3)
 
 
-def test_analysis_default_detector_is_the_same_cached_detector():
-    from dfexplore.analysis import default_detector
-
-    assert default_detector("Haar") is default_detector("haar") is resolve_detector("HAAR")
-
-
 def test_haar_detect_batch_matches_detect(haar, face_photo):
     out = haar.detect_batch([face_photo, np.zeros_like(face_photo)])
     assert len(out[0]) == 1 and len(out[1]) == 0

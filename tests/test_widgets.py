@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from conftest import FixedBox, moving_pattern
-from dfexplore.analysis import analyze_video, default_detector
+from dfexplore.analysis import analyze_video
+from dfexplore.faces import resolve_detector
 from dfexplore.dataset import LABELS, Dataset
 from dfexplore.faces import FaceBoxes
 from dfexplore.video import write_video
@@ -85,7 +86,7 @@ def folder(tmp_path, face_clip):
 
 @pytest.fixture
 def state(folder):
-    return ExplorerState(folder, detector=default_detector("haar"), max_frames=20)
+    return ExplorerState(folder, detector=resolve_detector("haar"), max_frames=20)
 
 
 # --------------------------------------------------------------------------- filtering
@@ -142,7 +143,7 @@ def test_state_lists_every_video_with_its_label(state, folder):
 
 def test_select_is_analyze_video(state, folder):
     result = state.select("real.mp4")
-    direct = analyze_video(folder / "real.mp4", default_detector("haar"), max_frames=20)
+    direct = analyze_video(folder / "real.mp4", resolve_detector("haar"), max_frames=20)
     assert result.ok and result.error is None
     assert result.verdict == direct.verdict and result.reason == direct.reason
     np.testing.assert_array_equal(result.analysis.scores, direct.scores)
@@ -399,7 +400,7 @@ def test_a_newer_job_abandons_the_older_one():
 
 
 def test_explorer_view(folder):
-    ex = VideoExplorer(folder, detector=default_detector("haar"), max_frames=20)
+    ex = VideoExplorer(folder, detector=resolve_detector("haar"), max_frames=20)
     try:
         assert ex.picker.value is None and "Pick a video" in ex.result_html.value
         assert "7 of 7 videos" in ex.count.value
@@ -455,7 +456,7 @@ def test_explorer_view(folder):
 
 
 def test_a_newer_selection_wins(folder):
-    ex = VideoExplorer(folder, detector=default_detector("haar"), max_frames=20)
+    ex = VideoExplorer(folder, detector=resolve_detector("haar"), max_frames=20)
     try:
         ex.picker.value = "real.mp4"
         ex.picker.value = "noface.mp4"  # while real.mp4 may still be analysed
