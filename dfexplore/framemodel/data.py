@@ -395,7 +395,7 @@ def photo_crops(
     def build() -> CropSet:
         images, kps, groups = [], [], []
         chunks = [files[i : i + batch] for i in range(0, len(files), batch)]
-        for chunk in _bar(chunks, progress, f"photo crops ({batch} a step)"):
+        for chunk in _bar(chunks, progress, f"photo crops ({batch} photos a step)", unit="step"):
             photos = [(person, _read_photo(path)) for person, path in chunk]
             photos = [(person, photo) for person, photo in photos if photo is not None]
             found = detector.detect_batch([photo for _, photo in photos])
@@ -439,9 +439,9 @@ def split_by_group(groups, held_out: float = 0.2, seed: int = 0) -> tuple[np.nda
     return np.flatnonzero(~val), np.flatnonzero(val)
 
 
-def _bar(items, progress: bool, desc: str):
+def _bar(items, progress: bool, desc: str, unit: str = "file"):
     if not progress:
         return items
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, unit="file")
+    return tqdm(items, desc=desc, unit=unit)
