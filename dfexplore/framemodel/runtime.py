@@ -1,0 +1,126 @@
+"""Score face crops with an exported frame model in OpenCV's ``dnn`` module, without TensorFlow.
+
+:class:`FrameScorer` reads a ``.tflite`` file written by
+:func:`dfexplore.framemodel.export.export_tflite` with
+``cv2.dnn.readNetFromTFLite`` and its ``.json`` card beside it (for the input
+size; without the card, :data:`dfexplore.framemodel.network.INPUT_SIZE`).
+
+**Colour order and scaling.** Crops are RGB ``uint8`` ``(H, W, 3)``, as
+everywhere in dfexplore (pass ``bgr=True`` for OpenCV's BGR frames).  Each is
+resized to the model's input size (area interpolation when shrinking,
+linear when enlarging) and turned into an NCHW blob with
+``cv2.dnn.blobFromImages(..., scalefactor=1/255, swapRB=False)``: RGB in
+``[0, 1]``, no mean -- exactly what the Keras model was trained on.  OpenCV's
+TFLite importer takes NCHW blobs and transposes them for the NHWC graph.
+
+:func:`video_probability` turns the crops' probabilities into one per video
+(``"mean"``, or ``"top_half"``: the mean of the higher half, which lets a
+fake that shows in some frames only count more).
+
+This module imports OpenCV and NumPy only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .network import INPUT_SIZE
+
+__all__ = ["FrameScorer", "video_probability", "AGGREGATIONS"]
+
+#: Ways to aggregate crop probabilities into a video probability.
+AGGREGATIONS = ("mean", "top_half")
+
+
+class FrameScorer:
+    """A TFLite frame model run by OpenCV, built once and called for many crops.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.tflite`` file.
+    batch : int
+        Crops per forward pass.
+
+    Raises
+    ------
+    ValueError
+        The file is missing or OpenCV cannot read it as a TFLite model.
+    """
+
+    def __init__(self, path, batch: int = 32):
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"no frame model at {path}; export one with dfexplore.framemodel.export_tflite")
+        try:
+            self._net = cv2.dnn.readNetFromTFLite(str(path))
+        except cv2.error as exc:
+            raise ValueError(f"{path} is not a TFLite model OpenCV can read: {str(exc).strip()[-200:]}") from exc
+        card_path = path.with_suffix(".json")
+        self.card = json.loads(card_path.read_text()) if card_path.is_file() else {}
+        self.input_size = int(self.card.get("input_size", INPUT_SIZE))
+        self.batch = int(batch)
+        self.path = path
+
+    def blob(self, crops, bgr: bool = False) -> np.ndarray:
+        """The NCHW float32 blob for ``crops`` (RGB uint8 (H, W, 3) each): RGB, resized, scaled to [0, 1]."""
+        s = self.input_size
+        images = []
+        for c in crops:
+            c = np.asarray(c)
+            if c.dtype != np.uint8 or c.ndim != 3 or c.shape[2] != 3:
+                raise ValueError(f"crops must be uint8 (H, W, 3) images, but got dtype {c.dtype} and shape {c.shape}")
+            if c.shape[:2] != (s, s):
+                interp = cv2.INTER_AREA if max(c.shape[:2]) > s else cv2.INTER_LINEAR
+                c = cv2.resize(c, (s, s), interpolation=interp)
+            images.append(c)
+        return cv2.dnn.blobFromImages(images, scalefactor=1.0 / 255.0, size=(s, s), mean=(0, 0, 0), swapRB=bgr,
+                                      crop=False)
+
+    def score(self, crops, bgr: bool = False) -> np.ndarray:
+        """P(blend) of each crop.
+
+        Parameters
+        ----------
+        crops : sequence of ndarray (H, W, 3) uint8, RGB (BGR with ``bgr=True``), or one (N, H, W, 3) array
+
+        Returns
+        -------
+        ndarray, shape (N,), float32
+        """
+        crops = list(crops)
+        if not crops:
+            return np.zeros(0, np.float32)
+        out = []
+        for i in range(0, len(crops), self.batch):
+            self._net.setInput(self.blob(crops[i : i + self.batch], bgr=bgr))
+            out.append(np.asarray(self._net.forward(), np.float32).reshape(-1))
+        return np.concatenate(out)
+
+    def __repr__(self) -> str:
+        return f"FrameScorer({str(self.path)!r}, input_size={self.input_size})"
+
+
+def video_probability(probabilities, how: str = "mean", empty: float = 0.5) -> float:
+    """One P(FAKE) for a video from its crops' probabilities.
+
+    Parameters
+    ----------
+    probabilities : array_like, shape (N,)
+    how : {"mean", "top_half"}
+        ``"mean"``; ``"top_half"``: the mean of the ``ceil(N / 2)`` highest.
+    empty : float
+        The answer when there are no crops (no face found): 0.5, "no idea", by default.
+    """
+    if how not in AGGREGATIONS:
+        raise ValueError(f"how must be one of {AGGREGATIONS}, got {how!r}")
+    p = np.sort(np.asarray(probabilities, np.float64).reshape(-1))
+    if p.size == 0:
+        return float(empty)
+    if how == "top_half":
+        p = p[p.size // 2 :] if p.size > 1 else p
+    return float(p.mean())
