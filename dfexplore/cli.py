@@ -10,6 +10,9 @@
     dfexplore train RESULTS --out MODEL   learn P(FAKE) from a results table's features (grouped CV picks
                                           the method); prints the cross-validated scores, saves the model
                                           (a .dfmodel file: JSON and arrays, loads without running code)
+    dfexplore train --self-blend DIR --out MODEL.tflite [--all-real] [--seconds N]
+                                          a frame model from the REAL videos of DIR and their self-blends
+                                          (Shiohara & Yamasaki 2022), written as TFLite with a JSON card
     dfexplore evaluate RESULTS [--model MODEL] [--json | --markdown]
                                           the learned model (nested grouped CV, or a saved model on other
                                           videos) beside the seed rule and constant baselines
@@ -95,10 +98,23 @@ def _build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--max-frames", type=_positive_int, default=None, help="analyse at most this many frames")
     sc.add_argument("--quiet", action="store_true", help="no progress bar or summary; failures are still reported")
 
-    t = sub.add_parser("train", help="train a classifier on a results table written by `dfexplore scan`")
-    t.add_argument("results", type=Path, metavar="RESULTS", help="results table (.parquet or .csv)")
-    t.add_argument("--out", type=Path, required=True, metavar="MODEL", help="write the model here (a .dfmodel file: JSON and arrays, loads without running code)")
+    t = sub.add_parser("train", help="train a classifier on a results table written by `dfexplore scan`, "
+                                     "or (--self-blend DIR) a frame model on the REAL videos of a folder")
+    t.add_argument("results", type=Path, nargs="?", metavar="RESULTS", help="results table (.parquet or .csv)")
+    t.add_argument("--out", type=Path, required=True, metavar="MODEL",
+                   help="write the model here: a .dfmodel file (JSON and arrays) for RESULTS, a .tflite file "
+                        "(with a .json card beside it) for --self-blend; neither runs code when loaded")
     t.add_argument("--json", action="store_true", help="the model's description as one JSON object")
+    sb = t.add_argument_group("frame model (Self-Blended Images: learns from real faces alone)")
+    sb.add_argument("--self-blend", type=Path, default=None, metavar="DIR",
+                    help="train on the videos labelled REAL in DIR/metadata.json and their self-blends")
+    sb.add_argument("--all-real", action="store_true",
+                    help="DIR has no labels and every video in it is real: train on all of them")
+    sb.add_argument("--seconds", type=_positive_int, default=1200, help="training budget in seconds (default 1200)")
+    sb.add_argument("--frames-per-video", type=_positive_int, default=32,
+                    help="face crops taken per video, evenly spaced (default 32)")
+    sb.add_argument("--seed", type=int, default=0, help="seed of the split, the blends and the weights (default 0)")
+    sb.add_argument("--quiet", action="store_true", help="no progress bars")
 
     e = sub.add_parser("evaluate", help="the learned model beside the seed rule, with the DFDC metric (log loss)")
     e.add_argument("results", type=Path, metavar="RESULTS", help="results table (.parquet or .csv)")
@@ -230,6 +246,12 @@ def _cmd_scan(args) -> int:
 
 
 def _cmd_train(args) -> int:
+    if args.self_blend is not None:
+        if args.results is not None:
+            raise DfexploreError("give either a results table or --self-blend DIR, not both")
+        return _cmd_train_self_blend(args)
+    if args.results is None:
+        raise DfexploreError("train needs a results table (RESULTS) or --self-blend DIR")
     from .learn import save_model, train
     from .scan import read_results
 
@@ -276,6 +298,68 @@ def _cmd_evaluate(args) -> int:
         print(json.dumps(ev.to_dict()), flush=True)
     else:
         print(ev.to_markdown() if args.markdown else ev.to_text(), end="", flush=True)
+    return 0
+
+
+def _self_blend_videos(folder: Path, all_real: bool) -> tuple[list[Path], str]:
+    """The videos a frame model may learn from: REAL ones by the metadata, or all when told they are real."""
+    from .dataset import Dataset
+
+    ds = Dataset.from_folder(folder)
+    labels = ds.meta["label"]
+    if all_real:
+        if (labels == "FAKE").any():
+            raise DfexploreError(f"{folder}: --all-real, but metadata.json labels {int((labels == 'FAKE').sum())} "
+                                 "video(s) FAKE; drop --all-real to train on the REAL ones")
+        return ds.videos(), "every video (--all-real)"
+    if labels.isna().all():
+        raise DfexploreError(f"{folder}: no video has a label (no metadata.json, or no 'label' in it); "
+                             "self-blending must learn from real videos only: pass --all-real if every video "
+                             "in the folder is real")
+    videos = ds.videos("REAL")
+    if not videos:
+        raise DfexploreError(f"{folder}: no video labelled REAL is in the folder; self-blending learns from real faces")
+    return videos, "the videos labelled REAL"
+
+
+def _cmd_train_self_blend(args) -> int:
+    from .config import cache_dir
+    from .faces import resolve_detector
+    from .framemodel.data import video_crops
+    from .framemodel.export import export_tflite
+    from .framemodel.train import train_frame_model
+
+    if args.out.suffix != ".tflite":
+        raise DfexploreError(f"{args.out}: a frame model is written as a .tflite file; name it MODEL.tflite")
+    if not args.out.parent.is_dir():
+        raise DfexploreError(f"{args.out}: cannot write the model, the folder {args.out.parent} does not exist")
+    videos, which = _self_blend_videos(args.self_blend, args.all_real)
+    crops = video_crops(videos, resolve_detector("mtcnn"), frames_per_video=args.frames_per_video,
+                        cache_dir=cache_dir() / "crops", progress=not args.quiet)
+    if len(crops) == 0:
+        raise DfexploreError(f"{args.self_blend}: no face found in {len(videos)} video(s); nothing to learn from")
+    n_groups = len(set(crops.groups.tolist()))
+    held_out = 0.2 if n_groups >= 5 else 0.0  # fewer people: no held-out AUC rather than a meaningless one
+    model, log = train_frame_model(crops, seconds=args.seconds, held_out=held_out, seed=args.seed,
+                                   progress=not args.quiet)
+    summary = {k: v for k, v in log.to_dict().items() if k not in ("loss", "loss_seconds")}
+    summary["loss_curve"] = log.loss_curve()
+    options = {"self_blend": str(args.self_blend), "all_real": args.all_real, "seconds": args.seconds,
+               "frames_per_video": args.frames_per_video, "seed": args.seed}
+    export_tflite(model, args.out, extra={"training data": f"{which} of {args.self_blend}: {len(crops)} face crops "
+                                          f"of {n_groups} videos", "log": summary, "command": "dfexplore train",
+                                          "options": options})
+    info = {"out": str(args.out), "videos": len(videos), "crops": len(crops), "groups": n_groups, **summary}
+    if args.json:
+        print(json.dumps(info, default=float), flush=True)
+        return 0
+    auc = "no held-out videos (fewer than 5)" if log.val_auc is None else f"{log.val_auc:.3f}"
+    print(f"trained the frame model on {len(crops)} face crops of {len(videos)} video(s) ({which}) and their "
+          f"self-blends: {log.steps} step(s), {log.images} images in {log.seconds:.0f} s "
+          f"({log.images_per_second:.1f} images/s, {log.parameters:,} parameters, stopped by {log.stopped_by})\n"
+          f"AUC on self-blends of held-out videos: {auc}\n"
+          f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} kB) and its card {args.out.with_suffix('.json')}",
+          flush=True)
     return 0
 
 
