@@ -4,6 +4,7 @@ import pytest
 
 from dfexplore.faces import FaceBoxes, FaceDetector, crop, crop_window
 from dfexplore.selfblend import (
+    first_face_crop,
     BLEND_RATIOS,
     FaceCrop,
     augment,
@@ -380,6 +381,41 @@ def test_video_face_crops_count_frames_in_the_video(tmp_path):
     crops = list(video_face_crops(path, KeypointDetector((180, 110, 280, 250), kp), size=96, stride=10, start=2))
     assert [c.frame_index for c in crops] == [2, 12, 22]
     assert all(c.image.shape == (96, 96, 3) for c in crops)
+
+
+def test_first_face_crop_stops_at_the_first_face(tmp_path):
+    frame, kp = _frame_with_dots()
+    blank = np.zeros_like(frame)
+    path = write_video(tmp_path / "clip.mp4", [blank] * 7 + [frame] * 5, fps=25)
+    det = KeypointDetector((180, 110, 280, 250), kp)
+
+    class OnlyOnFace(FaceDetector):
+        def __init__(self):
+            super().__init__(max_side=None)
+
+        def detect(self, image, roi=None, face_side=None, bgr=False):
+            return det.detect(image) if image.max() > 0 else FaceBoxes.empty()
+
+        def _detect_small(self, frame, sizes=None):  # pragma: no cover
+            raise AssertionError
+
+    first = first_face_crop(path, OnlyOnFace(), size=64, stride=2)
+    assert first is not None and first.frame_index == 8 and first.image.shape == (64, 64, 3)
+    assert first_face_crop(path, OnlyOnFace(), size=64, stride=2, stop=7) is None
+
+
+def test_self_blend_grid_shows_crop_mask_blend_and_difference(face):
+    from dfexplore import plots
+
+    image, kp = face, KEYPOINTS
+    blend = self_blend(image, kp, np.random.default_rng(0))
+    fig = plots.self_blend_grid([image, image], [kp, kp], [blend, blend], titles=["a", "b"])
+    assert len(fig.axes) == 8
+    assert fig.axes[0].get_title().startswith("a\n") and fig.axes[1].get_title().startswith("mask (blend ratio")
+    shown_mask = np.asarray(fig.axes[1].get_images()[0].get_array())
+    assert np.array_equal(shown_mask, blend.mask)
+    with pytest.raises(ValueError, match="as many"):
+        plots.self_blend_grid([image], [kp, kp], [blend])
 
 
 def test_mtcnn_keypoints_land_on_the_astronaut_face():

@@ -24,6 +24,8 @@ similarity_plot
     SSIM between consecutive frames for one or more clips.
 drop_frames
     The frames around the largest drop in similarity.
+self_blend_grid
+    Real face crops beside their masks and self-blended pseudo-fakes.
 fake_and_original
     Matching frames of a fake and its original, whole or as face crops with their difference.
 property_histograms
@@ -42,7 +44,7 @@ properties), :mod:`.frames` (images of frames and faces), :mod:`.series`
 
 from ._common import LABEL_COLORS
 from .evaluation import feature_distributions, roc_curves
-from .frames import drop_frames, face_preview, fake_and_original, frame_grid
+from .frames import drop_frames, face_preview, fake_and_original, frame_grid, self_blend_grid
 from .overview import label_pie, property_histograms
 from .series import similarity_plot
 
@@ -54,6 +56,7 @@ __all__ = [
     "similarity_plot",
     "drop_frames",
     "fake_and_original",
+    "self_blend_grid",
     "property_histograms",
     "feature_distributions",
     "roc_curves",

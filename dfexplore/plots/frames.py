@@ -20,7 +20,7 @@ from ._common import (
     _show_image,
 )
 
-__all__ = ["frame_grid", "face_preview", "drop_frames", "fake_and_original"]
+__all__ = ["frame_grid", "face_preview", "drop_frames", "fake_and_original", "self_blend_grid"]
 
 # --------------------------------------------------------------------------- frame_grid
 
@@ -366,4 +366,58 @@ def fake_and_original(fake_frames, original_frames, boxes, indices, faces: bool 
         ax.set_axis_off()
     if title:
         fig.suptitle(title)
+    return fig
+
+
+def self_blend_grid(crops, keypoints, blends, titles=None, diff_gain: float = 4.0) -> Figure:
+    """One row per face: the real crop with its face hull, the mask, the pseudo-fake, and their difference.
+
+    Parameters
+    ----------
+    crops : sequence of ndarray, shape (S, S, 3), uint8, RGB
+        Real face crops.
+    keypoints : sequence of ndarray, shape (5, 2)
+        MTCNN's keypoints of each crop, in crop pixels (drawn in red, with the
+        face hull of :func:`dfexplore.selfblend.face_hull` in green).
+    blends : sequence of dfexplore.selfblend.SelfBlend
+        ``self_blend`` of each crop: its ``mask`` (float32 (S, S), the source's
+        weight per pixel) and ``image`` (the pseudo-fake).
+    titles : sequence of str, optional
+        One title per row (e.g. the video's name), above the first panel.
+    diff_gain : float
+        ``|pseudo-fake - real|`` is multiplied by this to be seen.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        When the sequences are empty or differ in length.
+    """
+    from ..selfblend import face_hull
+
+    crops, keypoints, blends = list(crops), list(keypoints), list(blends)
+    titles = list(titles) if titles is not None else [""] * len(crops)
+    n = len(crops)
+    if n == 0 or not (len(keypoints) == len(blends) == len(titles) == n):
+        raise ValueError(f"need as many crops, keypoints, blends and titles (at least one), got "
+                         f"{len(crops)}, {len(keypoints)}, {len(blends)}, {len(titles)}")
+    fig, axs = plt.subplots(n, 4, figsize=(10, 2.6 * n), squeeze=False, layout="constrained")
+    for row, (crop_, kp, blend, title) in enumerate(zip(crops, keypoints, blends, titles)):
+        crop_ = _check_frame(crop_, f"crops[{row}]")
+        hull = face_hull(kp, shape=crop_.shape[:2])
+        diff = np.clip(diff_gain * np.abs(blend.image.astype(np.int16) - crop_), 0, 255).astype(np.uint8)
+        axs[row, 0].imshow(crop_)
+        axs[row, 0].plot(*np.vstack([hull, hull[:1]]).T, color="#33cc33", linewidth=1)
+        axs[row, 0].scatter(*np.asarray(kp).T, color="red", s=8)
+        axs[row, 1].imshow(blend.mask, cmap="gray", vmin=0, vmax=1)
+        axs[row, 2].imshow(blend.image)
+        axs[row, 3].imshow(diff)
+        names = [f"{title}\nreal crop, face hull" if title else "real crop, face hull",
+                 f"mask (blend ratio {blend.ratio:.2f})", "pseudo-fake", f"|pseudo-fake - real| x {diff_gain:g}"]
+        for ax, name in zip(axs[row], names):
+            ax.set_title(name, fontsize=9)
+            ax.set_axis_off()
     return fig

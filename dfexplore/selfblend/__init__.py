@@ -58,7 +58,8 @@ One concern per module, all importable from ``dfexplore.selfblend``:
 ``blend`` (:func:`make_source`, :func:`self_blend`, :class:`SelfBlend`,
 :func:`self_blend_pair`), ``augment`` (:func:`augment`,
 :func:`jpeg_recompress`) and ``crops`` (:class:`FaceCrop`,
-:func:`keypoints_in_crop`, :func:`face_crops`, :func:`video_face_crops`).
+:func:`keypoints_in_crop`, :func:`face_crops`, :func:`video_face_crops`,
+:func:`first_face_crop`).
 Importing it does not import TensorFlow; only building the
 :class:`~dfexplore.faces.MTCNNDetector` that :func:`face_crops` needs does.
 """
@@ -67,7 +68,7 @@ from __future__ import annotations
 
 from .augment import augment, jpeg_recompress
 from .blend import BLEND_RATIOS, SelfBlend, make_source, self_blend, self_blend_pair
-from .crops import FaceCrop, face_crops, keypoints_in_crop, video_face_crops
+from .crops import FaceCrop, face_crops, first_face_crop, keypoints_in_crop, video_face_crops
 from .masks import FACE_TEMPLATE, face_hull, face_mask
 
 __all__ = [
@@ -85,4 +86,5 @@ __all__ = [
     "keypoints_in_crop",
     "face_crops",
     "video_face_crops",
+    "first_face_crop",
 ]

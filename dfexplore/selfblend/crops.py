@@ -9,7 +9,7 @@ import numpy as np
 
 from ..faces import FaceDetector, crop, crop_window
 
-__all__ = ["FaceCrop", "face_crops", "keypoints_in_crop", "video_face_crops"]
+__all__ = ["FaceCrop", "face_crops", "first_face_crop", "keypoints_in_crop", "video_face_crops"]
 
 
 @dataclass(frozen=True)
@@ -139,3 +139,18 @@ def video_face_crops(
     frames = iter_frames(path, stride=stride, start=start, stop=stop)
     for fc in face_crops(frames, detector, size=size, margin=margin, min_face=min_face):
         yield FaceCrop(fc.image, fc.keypoints, start + fc.frame_index * stride, fc.window, fc.confidence)
+
+
+def first_face_crop(path, detector: FaceDetector, size: int = 256, margin: float = 0.4, stride: int = 5,
+                    stop: int | None = None, min_face: float = 40.0) -> FaceCrop | None:
+    """The first face crop of a video (every ``stride``-th frame searched), or None when none is found.
+
+    Parameters are those of :func:`video_face_crops`; reading stops at the first face.
+
+    Raises
+    ------
+    VideoError
+        For a missing or corrupt video.
+    """
+    return next(video_face_crops(path, detector, size=size, margin=margin, stride=stride, stop=stop,
+                                 min_face=min_face), None)
