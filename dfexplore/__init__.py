@@ -2,11 +2,13 @@
 
 Data flows one way through the submodules::
 
-    dataset -> video -> faces -> similarity -> features / classify -> analysis
+    dataset -> video -> faces / inventory -> similarity / compare / selfblend
+            -> features / framemodel / classify / metrics -> analysis
 
 with :mod:`dfexplore.plots`, :mod:`dfexplore.animation`, the results table
-(:mod:`dfexplore.results`), the learned classifier (:mod:`dfexplore.learn`), the dataset-scale scan
-(:mod:`dfexplore.scan`) and :mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
+(:mod:`dfexplore.results`), the reports of notebooks 05 and 07 (:mod:`dfexplore.rule_report`,
+:mod:`dfexplore.eval_report`), the learned classifier (:mod:`dfexplore.learn`), the dataset-scale
+scan (:mod:`dfexplore.scan`) and :mod:`dfexplore.widgets` on top.  Importing :mod:`dfexplore` is cheap: it does
 not import TensorFlow (only the MTCNN detector and the TensorFlow SSIM backend
 do, on first use).
 """
@@ -18,8 +20,9 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "analysis", "animation", "classify", "config", "dataset", "errors", "faces", "features",
-    "learn", "plots", "results", "sample", "scan", "similarity", "video", "widgets",
+    "analysis", "animation", "classify", "compare", "config", "dataset", "errors", "eval_report", "faces",
+    "features", "framemodel", "inventory", "learn", "metrics", "plots", "results", "rule_report", "sample",
+    "scan", "selfblend", "similarity", "video", "widgets",
 }
 
 __all__ = sorted(_SUBMODULES) + ["__version__"]

@@ -16,13 +16,13 @@ import cv2
 import numpy as np
 
 from .classify import Verdict, VerdictReport, threshold_verdict
-from .errors import VideoError
+from .errors import PerFile, VideoError, per_file
 from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
 from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
-__all__ = ["Basis", "VideoAnalysis", "analyze_video"]
+__all__ = ["Basis", "VideoAnalysis", "analyze_dataset", "analyze_video"]
 
 
 class Basis(str, enum.Enum):
@@ -364,3 +364,27 @@ def analyze_video(
         preview=preview,
         seconds=time.perf_counter() - t0,
     )
+
+def analyze_dataset(dataset, detector=None, **options) -> PerFile:
+    """Analyse every video of ``dataset`` whose file is present; a bad video is skipped, not fatal.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The videos (:meth:`~dfexplore.dataset.Dataset.videos`: entries whose
+        file is absent are not analysed).
+    detector : FaceDetector, str or None
+        Passed to :func:`analyze_video`; build it once.
+    **options
+        Other :func:`analyze_video` options (``max_frames``, ...).
+
+    Returns
+    -------
+    dfexplore.errors.PerFile
+        ``results``: file name -> :class:`~dfexplore.analysis.VideoAnalysis`;
+        ``failures``: file name -> the message of the
+        :class:`~dfexplore.errors.DfexploreError` it raised (a corrupt or
+        truncated file, fewer than 2 frames); ``summary()`` says both in one
+        line.  Other exceptions (bugs, Ctrl-C) propagate.
+    """
+    return per_file(lambda path: analyze_video(path, detector, **options), dataset.videos())

@@ -27,6 +27,8 @@ import pandas as pd
 from .errors import DfexploreError
 from .features import SPECTRUM_NAMES
 from .learn import Evaluation, Model, evaluate, labelled_rows, train
+from .learn.table import labels01
+from .metrics import scores
 
 __all__ = [
     "scan_summary",
@@ -116,15 +118,10 @@ def single_feature_auc(results: pd.DataFrame, names) -> pd.Series:
         feature measured on fewer than one REAL and one FAKE video (AUC is
         undefined), e.g. on a dataset with one label.
     """
-    from sklearn.metrics import roc_auc_score
-
     rows, _ = labelled_rows(results)
-    out = {}
-    for name in names:
-        values = pd.to_numeric(rows[name], errors="coerce")
-        keep = values.notna().to_numpy()
-        y = (rows["label"] == "FAKE").to_numpy()[keep]
-        out[name] = float(roc_auc_score(y, values[keep])) if 0 < y.sum() < len(y) else math.nan
+    y = labels01(rows)
+    out = {name: scores(y, pd.to_numeric(rows[name], errors="coerce").to_numpy(float), probabilistic=False)["auc"]
+           for name in names}  # scores drops missing (and infinite) values, and gives NaN with one label
     return pd.Series(out, name="AUC alone", dtype="float64")
 
 

@@ -2,12 +2,13 @@
 
 Every step works on any valid DFDC folder, including the awkward ones: a video
 that does not decode is kept as a message and skipped
-(:func:`analyze_dataset`), videos without a label are left out of the scores
+(:func:`dfexplore.analysis.analyze_dataset`), videos without a label are left out of the scores
 and counted, and a dataset with one label, no pair or no label at all gives
 sentences that say what cannot be measured instead of dividing by zero.
 
-* :func:`analyze_dataset` -- :func:`~dfexplore.analysis.analyze_video` on every
-  video, failures kept apart (a :class:`~dfexplore.errors.PerFile`);
+* :func:`~dfexplore.analysis.analyze_dataset` (re-exported here) --
+  :func:`~dfexplore.analysis.analyze_video` on every video, failures kept
+  apart (a :class:`~dfexplore.errors.PerFile`);
 * :func:`verdict_table` -- one row per analysed video;
 * :func:`describe_verdicts` -- what the verdicts were judged on, in words;
 * :func:`rule_confusion` and :func:`score_rule` -- the confusion matrix
@@ -27,9 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .analysis import VideoAnalysis, analyze_video
+from .analysis import VideoAnalysis, analyze_dataset
 from .classify import Verdict
-from .errors import PerFile, per_file
+from .dataset import BINARY_LABELS
+from .errors import PerFile
 from .metrics import Accuracy, accuracy_with_interval
 
 __all__ = [
@@ -47,7 +49,6 @@ __all__ = [
     "describe_video",
 ]
 
-LABELS = ("REAL", "FAKE")
 VERDICTS = tuple(v.value for v in Verdict)
 #: Columns of :func:`verdict_table`.
 VERDICT_COLUMNS = ("file", "label", "verdict", "basis", "minimum", "maximum", "half_range", "face_fraction")
@@ -55,29 +56,6 @@ VERDICT_COLUMNS = ("file", "label", "verdict", "basis", "minimum", "maximum", "h
 PAIR_COLUMNS = ("fake", "original", "fake_verdict", "original_verdict", "fake_minimum", "original_minimum")
 
 
-def analyze_dataset(dataset, detector=None, **options) -> PerFile:
-    """Analyse every video of ``dataset`` whose file is present; a bad video is skipped, not fatal.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        The videos (:meth:`~dfexplore.dataset.Dataset.videos`: entries whose
-        file is absent are not analysed).
-    detector : FaceDetector, str or None
-        Passed to :func:`~dfexplore.analysis.analyze_video`; build it once.
-    **options
-        Other :func:`~dfexplore.analysis.analyze_video` options (``max_frames``, ...).
-
-    Returns
-    -------
-    dfexplore.errors.PerFile
-        ``results``: file name -> :class:`~dfexplore.analysis.VideoAnalysis`;
-        ``failures``: file name -> the message of the
-        :class:`~dfexplore.errors.DfexploreError` it raised (a corrupt or
-        truncated file, fewer than 2 frames); ``summary()`` says both in one
-        line.  Other exceptions (bugs, Ctrl-C) propagate.
-    """
-    return per_file(lambda path: analyze_video(path, detector, **options), dataset.videos())
 
 
 def _results(analyses) -> Mapping:
@@ -168,10 +146,10 @@ def rule_confusion(table: pd.DataFrame) -> pd.DataFrame:
         ``REAL``, ``FAKE``, ``MAYBE_FAKE`` (name ``"verdict"``); zeros where
         nothing falls.
     """
-    counts = pd.DataFrame(0, index=pd.Index(list(LABELS), name="label"),
+    counts = pd.DataFrame(0, index=pd.Index(list(BINARY_LABELS), name="label"),
                           columns=pd.Index(list(VERDICTS), name="verdict"), dtype="int64")
     for label, verdict in zip(table["label"], table["verdict"]):
-        if label in LABELS:
+        if label in BINARY_LABELS:
             counts.loc[label, str(verdict)] += 1
     return counts
 
@@ -325,7 +303,7 @@ def score_rule(table: pd.DataFrame) -> RuleScore:
         n=n,
         n_real=n_real,
         n_fake=n_fake,
-        n_unlabelled=int((~table["label"].isin(LABELS)).sum()),
+        n_unlabelled=int((~table["label"].isin(BINARY_LABELS)).sum()),
         correct=correct,
         accuracy=accuracy_with_interval(correct, n) if n else None,
         committed=committed,
@@ -408,7 +386,7 @@ def rule_plane(table: pd.DataFrame, spread: float = 0.1, floor: float = 0.92):
     ax.plot([x0, 1.0], [(1 - x0) / 2, 0.0], color="black", lw=0.8,
             label="(1 - minimum) / 2: the most half the range can be")
     for lab, marker, colour in [("REAL", "o", "tab:green"), ("FAKE", "x", "tab:red"), (None, ".", "grey")]:
-        sel = table[table["label"] == lab] if lab else table[~table["label"].isin(LABELS)]
+        sel = table[table["label"] == lab] if lab else table[~table["label"].isin(BINARY_LABELS)]
         if lab or len(sel):
             ax.scatter(sel["minimum"], sel["half_range"], marker=marker, color=colour, s=60,
                        label=f"labelled {lab}" if lab else "unlabelled")

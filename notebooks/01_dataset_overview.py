@@ -41,8 +41,8 @@ ds = Dataset.from_folder(DATA_DIR)
 meta = ds.meta
 IS_SAMPLE = is_sample(DATA_DIR)  # the embedded synthetic sample?
 kind = "the embedded SYNTHETIC sample" if IS_SAMPLE else "the folder named by DFEXPLORE_DATA"
-source = "metadata.json" if ds.metadata_path is not None else "the folder (no metadata.json: no labels)"
-print(f"{len(ds)} videos listed in {Path(DATA_DIR).name}/{source} ({kind}); {int(meta['exists'].sum())} files present")
+source = "listed in its metadata.json" if ds.metadata_path is not None else "in the folder, which has no metadata.json (no labels)"
+print(f"{Path(DATA_DIR).name} ({kind}): {len(ds)} videos {source}; {int(meta['exists'].sum())} files present")
 
 # %% [markdown]
 # ## The metadata
@@ -211,16 +211,17 @@ props.insert(0, "label", [meta.loc[name, "label"] or "UNKNOWN" for name in props
 unreadable = props[props["error"].notna()]
 print(f"{len(props) - len(unreadable)} of {len(props)} videos readable" +
       "".join(f"\n  skipped: {message}" for message in unreadable["error"]))
-props = props[props["error"].isna()].drop(columns=["width", "height", "error"]).round(3)
-props
+props = props[props["error"].isna()]
+shown = props.drop(columns=["width", "height", "error"]).round(3)
+shown
 
 # %%
-print(f"resolutions: {props['resolution'].value_counts().to_dict()}")
-if len(props):
-    print(f"fps: {props['fps'].min():g} to {props['fps'].max():g}")
-    print(f"duration: {props['duration (s)'].min():g} to {props['duration (s)'].max():g} s")
-    print(f"file size: {props['size (MB)'].min():g} to {props['size (MB)'].max():g} MB")
-props.groupby("label")[["size (MB)", "fps", "frames", "duration (s)", "bitrate (Mbit/s)"]].median().round(3)
+print(f"resolutions: {shown['resolution'].value_counts().to_dict()}")
+if len(shown):
+    print(f"fps: {shown['fps'].min():g} to {shown['fps'].max():g}")
+    print(f"duration: {shown['duration (s)'].min():g} to {shown['duration (s)'].max():g} s")
+    print(f"file size: {shown['size (MB)'].min():g} to {shown['size (MB)'].max():g} MB")
+shown.groupby("label")[["size (MB)", "fps", "frames", "duration (s)", "bitrate (Mbit/s)"]].median().round(3)
 
 # %% [markdown]
 # The same numbers as histograms, FAKE and REAL stacked. Differences between the label medians
@@ -239,7 +240,7 @@ fig = plots.property_histograms(props, title=f"Video properties ({Path(DATA_DIR)
 # encoder, not the fake.
 
 # %%
-pair_props = pair_properties(ds.pairs(), props.assign(error=None))
+pair_props = pair_properties(ds.pairs(), props)
 same = pair_props[["same resolution", "same fps", "same frames"]].all(axis=1)
 if pair_props.empty:
     print("no fake has a readable original in this folder: nothing to compare")

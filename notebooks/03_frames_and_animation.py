@@ -278,8 +278,8 @@ else:
 #   showed the first few consecutive frames with `step` ignored. Frames are streamed with a
 #   stride, and a 1080p clip is never held whole.
 # * Animations of the whole frame and of the zoomed face stay small (`ANIM_FRAMES` frames,
-#   `ANIM_SIDE` / `FACE_SIZE` pixels). The seed's point holds: a fake can look fine in stills
-#   and show its artifacts only in motion, as flicker.
+#   `ANIM_SIDE` / `FACE_SIZE` pixels). Play them to judge the seed's point for this clip: that
+#   a fake can look fine in stills and show its artifacts only in motion, as flicker.
 # * When a fake's original is in the folder, the same face window from both shows what the
 #   fake changed; the table says where it is concentrated (in the face, at every frame
 #   compared, on the embedded sample).

@@ -53,10 +53,9 @@ import pandas as pd
 from IPython.display import display
 
 from dfexplore import plots
-from dfexplore.analysis import analyze_video
+from dfexplore.analysis import analyze_dataset
 from dfexplore.config import is_sample
 from dfexplore.dataset import Dataset
-from dfexplore.errors import per_file
 from dfexplore.faces import HaarDetector, zoomed_faces
 from dfexplore.similarity import ssim_series
 from dfexplore.video import iter_frames
@@ -74,7 +73,7 @@ print("data: the embedded synthetic sample" if IS_SAMPLE else "data: the folder 
 # reuse the results below; a video that cannot be decoded is reported and left out.
 
 # %%
-analysed = per_file(lambda path: analyze_video(path, haar, max_frames=MAX_FRAMES), ds.videos())
+analysed = analyze_dataset(ds, haar, max_frames=MAX_FRAMES)
 results = analysed.results
 print(analysed.summary())
 
@@ -314,7 +313,7 @@ for col in ["minimum", "mean", "half_range"] if both else []:
         f"the FAKE and REAL ranges {'overlap' if overlaps[col] else 'do not overlap'}"
     )
 if not both:
-    print(f"the analysed videos have labels {sorted(set(medians.index))}: no FAKE/REAL comparison")
+    print(f"labels among the analysed videos: {sorted(set(medians.index)) or 'none'}; a FAKE/REAL comparison needs both")
 
 # %% [markdown]
 # What separates and what doesn't:
@@ -325,9 +324,10 @@ if not both:
 #   even overlap. This is checked below when the sample is the data. The synthetic fakes were
 #   built to flicker, and every one of them flickers more, on average, than every synthetic
 #   real clip. That is a property of the generator, not evidence about deepfakes. The half
-#   range does overlap: one real clip's face-crop SSIM dips once, during a fast pan, as far as
-#   a fake's. A statistic made of the two most extreme scores is fragile.
-# * On the project's **14 real test clips** (`dfdc_sample`), with the same settings, it went
+#   range does overlap (checked below): a real clip's face-crop SSIM can dip as far as a fake's,
+#   and a statistic made of the two most extreme scores is fragile.
+# * On the project's **14 real test clips** (`dfdc_sample`; run this notebook with
+#   `DFEXPLORE_DATA=../shared/data/dfdc_sample` to see the lines above for them), it went
 #   the other way. The FAKE medians of minimum and mean were *higher* than the REAL ones and
 #   the half range was lower, the opposite of "fakes flicker". The FAKE and REAL ranges
 #   overlapped for all three statistics. The real clips are few and mix sources, motion and
@@ -354,3 +354,4 @@ if IS_SAMPLE:
     assert medians.loc["FAKE", "mean"] < medians.loc["REAL", "mean"]
     assert medians.loc["FAKE", "half_range"] > medians.loc["REAL", "half_range"]
     assert not overlaps["minimum"] and not overlaps["mean"]
+    assert overlaps["half_range"]

@@ -114,6 +114,8 @@ if not labelled.empty:
 
 # %%
 single = eval_report.single_feature_auc(results, TEMPORAL_NAMES + SPECTRUM_NAMES[1:-1] + SHARPNESS_NAMES)
+if single.isna().all():
+    print("no feature has a REAL and a FAKE video to rank: every single-feature AUC is undefined (NaN) here")
 single.round(2).to_frame()
 
 # %% [markdown]

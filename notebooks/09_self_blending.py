@@ -26,7 +26,7 @@
 #
 # This notebook shows what `dfexplore.selfblend` makes of the real videos of the dataset: the
 # crop with its face hull (from MTCNN's five keypoints), the mask, the pseudo-fake and what it
-# changed; then the augmentations applied to both classes. A frame model trained on such pairs
+# changed; and what the augmentations applied to both classes are for. A frame model trained on such pairs
 # (`dfexplore train --self-blend DIR`) is still experimental (see the README); what it looks at
 # will be shown here once a model ships with dfexplore.
 
@@ -84,7 +84,7 @@ print(found.summary("read") + f"; a face in {len(faces)}: {', '.join(faces) or '
 # face-outline template placed on the five keypoints, red), elastically deformed, eroded or
 # dilated, and feathered. The pseudo-fake is `mask * source + (1 - mask) * crop`, the mask's peak
 # being the blend ratio (0.25 to 1). The last column, the difference magnified, is where the
-# pseudo-fake differs from the real crop: inside the mask, strongest along edges.
+# pseudo-fake differs from the real crop: only inside the mask (the line under the figure checks it).
 
 # %%
 rng = np.random.default_rng(SEED)
@@ -123,8 +123,8 @@ for name, blend in blends.items():  # what self_blend guarantees, on every datas
 # ## What this shows, and what it does not
 #
 # * The pseudo-fakes differ from the real crops only inside the mask (checked above on every
-#   dataset), and most along the mask's edge and the face's own edges — the places a face swap
-#   blends. On a real dataset, look at the last column: low-ratio blends are barely visible.
+#   dataset). Look at the last column for where inside it: the mask's feathered edge is where a
+#   face swap blends, and low-ratio blends are barely visible.
 # * A pseudo-fake is not a deepfake. Whether a model trained on them recognises real fakes must
 #   be measured on real fakes it never saw: the README gives the one measurement so far (a hint
 #   on 14 clips, its interval including chance).

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 import cv2
-import numpy as np
+from hostile import moving_texture
 
 from dfexplore.sample import make_sample_dataset
 from dfexplore.video import VideoInfo, iter_frames, write_video
@@ -81,10 +81,7 @@ def _no_metadata(dest: Path) -> None:
     _base(dest, 1, 1)
     (dest / "metadata.json").unlink()
     _drop_readme(dest)
-    rng = np.random.default_rng(3)
-    texture = rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)
-    frames = [np.roll(cv2.GaussianBlur(texture, (0, 0), 3), 2 * i, axis=1) for i in range(N_FRAMES)]
-    write_video(dest / "landscape.mp4", frames, 25.0)  # no face anywhere
+    write_video(dest / "landscape.mp4", moving_texture(N_FRAMES, 96, 128, seed=3), 25.0)  # no face anywhere
 
 
 #: name -> builder(dest).  Every folder is valid DFDC input (or a plain folder of videos).

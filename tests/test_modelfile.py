@@ -121,6 +121,7 @@ def test_loading_imports_neither_sklearn_nor_joblib(saved):
         "import sys, numpy as np; from dfexplore.learn import load_model\n"
         f"for p in {[str(p) for p in saved.values()]!r}:\n"
         "    load_model(p).pipeline.predict_proba(np.full((3, %d), np.nan))\n"
+        "    load_model(p).predict_proba({})  # through Model, as the explorer and scan call it\n"
         "print(sorted(m for m in ('sklearn', 'joblib') if m in sys.modules))" % len(FEATURE_NAMES)
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -55,9 +55,14 @@ def main(argv=None):
     ap.add_argument("--held-out", type=float, default=0.2)
     ap.add_argument("--batch-pairs", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "dfexplore" / "framemodel-crops")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="crop cache (default: the one `dfexplore train --self-blend` uses, <dfexplore cache>/crops)")
     ap.add_argument("--out", type=Path, default=Path("build/framemodel"))
     args = ap.parse_args(argv)
+    if args.cache is None:
+        from dfexplore.config import cache_dir
+
+        args.cache = cache_dir() / "crops"
 
     from dfexplore.faces import MTCNNDetector
     from dfexplore.framemodel import (

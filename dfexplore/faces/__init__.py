@@ -6,10 +6,17 @@ Public names: :class:`FaceBoxes`, :class:`HaarDetector`, :class:`MTCNNDetector`,
 constructing an :class:`MTCNNDetector` does.
 """
 
+from .agreement import compare_detectors
 from .boxes import FaceBoxes, crop, crop_window, draw_boxes, iou
-from .detectors import FaceDetector, HaarDetector, MTCNNDetector, haar_cascade_path, make_detector, resolve_detector
+from .detectors import (
+    FaceDetector,
+    HaarDetector,
+    MTCNNDetector,
+    haar_cascade_path,
+    make_detector,
+    resolve_detector,
+)
 from .tracking import FaceTrack, track, track_stream, zoomed_faces
-from .compare import compare_detectors
 
 __all__ = [
     "FaceBoxes",

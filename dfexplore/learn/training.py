@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Mapping
@@ -60,8 +61,14 @@ def _thread_controller():
     return ThreadpoolController()
 
 
-def threads():
-    """scikit-learn's thread pools (OpenMP, BLAS) on one thread: deterministic, and fastest on small tables."""
+def threads(estimator=None):
+    """scikit-learn's thread pools (OpenMP, BLAS) on one thread: deterministic, and fastest on small tables.
+
+    For a model read from a file (a :mod:`~dfexplore.learn.portable` predictor, plain NumPy) there is
+    nothing to limit, and scikit-learn is not imported: a null context.
+    """
+    if estimator is not None and not type(estimator).__module__.startswith("sklearn"):
+        return contextlib.nullcontext()
     return _thread_controller().limit(limits=1)
 
 
@@ -235,7 +242,7 @@ class Model:
                 f"predict_proba needs a VideoAnalysis (or an object with a .features dict), got {type(analysis).__name__}"
             )
         row = np.array([[_float_or_nan(feats.get(n)) for n in self.feature_names]])
-        with threads():
+        with threads(self.pipeline):
             return float(predict(self.pipeline, row)[0])
 
     def predict_frame(self, df: pd.DataFrame) -> np.ndarray:
@@ -243,7 +250,7 @@ class Model:
         X = feature_matrix(df, self.feature_names)
         if not len(X):
             return np.zeros(0)
-        with threads():
+        with threads(self.pipeline):
             return predict(self.pipeline, X)
 
     def info(self) -> dict:

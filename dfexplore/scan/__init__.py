@@ -30,7 +30,7 @@ video (the columns are listed in :data:`~dfexplore.results.COLUMNS`):
   it back and refuses files of another results or features version.
 
 A learned model (any object with ``predict_proba(analysis) -> float``, like
-the explorer widget's ``Classifier``) gives the ``probability`` column.  It is
+the :class:`dfexplore.classify.Classifier` protocol) gives the ``probability`` column.  It is
 applied to every row, cached or not, through a :class:`~dfexplore.results.RowAnalysis`: the
 row's ``features``, ``verdict`` and summary numbers, not the full
 :class:`~dfexplore.analysis.VideoAnalysis` (whose per-frame arrays are not

@@ -9,7 +9,7 @@ import numpy as np
 
 from ._checks import _check_crop
 from .augment import augment
-from .masks import _face_size, _fill, _soften, face_hull
+from .masks import face_mask
 
 __all__ = ["BLEND_RATIOS", "SelfBlend", "make_source", "self_blend", "self_blend_pair"]
 
@@ -138,12 +138,10 @@ def self_blend(crop_rgb, keypoints, rng: np.random.Generator, dense=None, ratios
     if ratios.size == 0 or np.any(~(ratios > 0)) or np.any(ratios > 1):
         raise ValueError(f"ratios must be a non-empty sequence of numbers in (0, 1], got {ratios.tolist()}")
     h, w = image.shape[:2]
-    polygon = face_hull(keypoints, dense, forehead=float(rng.uniform()), shape=image.shape)
     source = make_source(image, rng)
     move = _random_affine(h, w, rng)
     source = cv2.warpAffine(source, move, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101)
-    moved = polygon @ move[:, :2].T.astype(np.float32) + move[:, 2].astype(np.float32)
-    soft = _soften(_fill(image.shape, moved), _face_size(moved), rng)
+    soft = face_mask(image.shape, keypoints, rng, dense, move=move)
     ratio = float(ratios[rng.integers(len(ratios))])
     mask = (soft * np.float32(ratio)).astype(np.float32)
     m = mask[:, :, None]

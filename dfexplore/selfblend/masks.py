@@ -137,8 +137,8 @@ def _face_size(polygon: np.ndarray) -> float:
     return float(np.sqrt(max(cv2.contourArea(polygon.astype(np.float32)), 1.0)))
 
 
-def face_mask(shape, keypoints, rng: np.random.Generator, dense=None) -> np.ndarray:
-    """A random soft face mask, as used by :func:`self_blend` (without the source's shift).
+def face_mask(shape, keypoints, rng: np.random.Generator, dense=None, move=None) -> np.ndarray:
+    """A random soft face mask: the one :func:`self_blend` blends through.
 
     The face hull (:func:`face_hull`, top edge at a random height between
     eyebrows and mid forehead), elastically deformed (smooth displacements up
@@ -155,6 +155,9 @@ def face_mask(shape, keypoints, rng: np.random.Generator, dense=None) -> np.ndar
     rng : numpy.random.Generator
     dense : array_like, shape (N, 2), optional
         Dense landmarks in crop pixels; their hull replaces the template's.
+    move : array_like, shape (2, 3), optional
+        An affine map applied to the hull before it is filled (``self_blend``
+        moves the mask with the source's random scale and shift).
 
     Returns
     -------
@@ -162,4 +165,7 @@ def face_mask(shape, keypoints, rng: np.random.Generator, dense=None) -> np.ndar
         In ``[0, 1]``: 1 on the inner face, 0 away from it.
     """
     polygon = face_hull(keypoints, dense, forehead=float(rng.uniform()), shape=shape)
+    if move is not None:
+        move = np.asarray(move, np.float32)
+        polygon = polygon @ move[:, :2].T + move[:, 2]
     return _soften(_fill(shape, polygon), _face_size(polygon), rng)

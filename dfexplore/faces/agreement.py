@@ -12,6 +12,7 @@ from typing import Mapping
 
 import numpy as np
 
+from ..video import VideoInfo, iter_frames
 from .boxes import iou
 from .detectors import FaceDetector
 from .tracking import track_stream
@@ -91,8 +92,6 @@ def compare_detectors(
     >>> row["Haar hits"], row["tracked"]  # doctest: +SKIP
     (1.0, 1.0)
     """
-    from ..video import VideoInfo, iter_frames
-
     names = list(detectors)
     if not names:
         raise ValueError("detectors is empty: give at least one name -> detector")
