@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 SHARED_SAMPLE ?= ../shared/data/dfdc_sample
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help venv lab app test unit notebooks-test notebooks notebooks-update bench evaluate sample clean
+.PHONY: help venv lab app test unit notebooks-test notebooks notebooks-update bench evaluate model sample clean
 
 help:
 	@echo "make lab    set up .venv, generate the sample dataset if DFEXPLORE_DATA is unset, start JupyterLab"
@@ -20,6 +20,7 @@ help:
 	@echo "make notebooks-update   refresh the notebooks' stored outputs on the sample dataset"
 	@echo "make bench [BENCH_DIR=folder] [BENCH_ARGS=...]   dfexplore vs the seed's method vs decoding alone"
 	@echo "make evaluate           scan -> evaluate -> train: the learned model vs the seed's rule on the sample (and the real clips)"
+	@echo "make model [MODEL_SECONDS=1200]   retrain, calibrate and install the shipped frame model (needs ../shared/data)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -90,6 +91,17 @@ evaluate: sample
 	  $(PY) -m dfexplore evaluate build/eval/dfdc_sample.parquet --markdown && \
 	  $(PY) -m dfexplore train build/eval/dfdc_sample.parquet --out build/eval/dfdc_sample-model.dfmodel; \
 	else echo "skipping the real clips: $(SHARED_SAMPLE) not found"; fi
+
+# The frame model dfexplore ships (dfexplore/models/frame.tflite and its card): real face crops of
+# ../shared/data (real_faces, lfw_faces) and the sample's REAL clips -> self-blend training for
+# MODEL_SECONDS (seed 0) -> calibration and leave-one-out evaluation on ../shared/data/dfdc_sample.
+# About 11 min of face detection the first time (cached after), then the budget, then ~3 min.
+SHARED_DATA ?= ../shared/data
+MODEL_SECONDS ?= 1200
+model: $(STAMP)
+	test -d $(SHARED_DATA)/real_faces || { echo "make model needs $(SHARED_DATA) (real_faces/, lfw_faces/, dfdc_sample/)"; exit 1; }
+	$(PY) tools/make_model.py train --data $(SHARED_DATA) --build build/model --seconds $(MODEL_SECONDS)
+	$(PY) tools/make_model.py calibrate --data $(SHARED_DATA) --build build/model --install dfexplore/models
 
 clean:
 	rm -rf build .pytest_cache

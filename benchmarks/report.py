@@ -16,6 +16,8 @@ __all__ = ["Table", "build_table", "render", "machine_line", "gpu_ssim_line"]
 
 SEED_METHODS = ("seed", "seed-whole")
 PREFIX_MARK = "†"
+#: Issue 12's budget for the frame model inside the analysis: seconds per 10-s 1080p clip.
+FRAME_MODEL_TARGET_S = 0.3
 
 
 @dataclass
@@ -160,7 +162,7 @@ def build_table(
         if m in methods:
             cols.append(f"{m} verdict")
     if "dfexplore" in methods:
-        cols += ["dfexplore verdict", "dfexplore face_fraction"]
+        cols += ["dfexplore verdict", "dfexplore face_fraction", "dfexplore P(FAKE)", "frame model s per 10 s"]
     if hit_rate:
         cols += ["per-frame Haar hit rate", "per-frame track hit rate"]
         if "seed" in methods:
@@ -179,6 +181,7 @@ def build_table(
     ff = [0.0, 0]  # face frames, frames (dfexplore)
     hr = {"raw": [0.0, 0], "track": [0.0, 0], "seed": [0.0, 0]}
     track_vs_perframe = [0, 0, 0]  # tracked >= per-frame track, tracked >= raw per-frame, clips compared
+    frame_cost: list[tuple[str, int, float]] = []  # (clip, height, frame-model seconds per 10 s of video)
 
     for clip in clips:
         name = clip["name"]
@@ -228,6 +231,12 @@ def build_table(
                 verdict = r["verdict"]
                 row["dfexplore verdict"] = verdict + ("" if r.get("basis") == "face" else " (whole frame)")
                 row["dfexplore face_fraction"] = _frac(r["face_fraction"])
+                if r.get("probability") is not None:
+                    row["dfexplore P(FAKE)"] = f"{r['probability']:.2f}"
+                if r.get("frame_model") and r.get("video_seconds"):
+                    per10 = 10.0 * r["frame_model_s"] / r["video_seconds"]
+                    row["frame model s per 10 s"] = f"{per10:.3f}"
+                    frame_cost.append((name, info["height"] if info else 0, per10))
                 ff[0] += r["face_fraction"] * r["frames_measured"]
                 ff[1] += r["frames_measured"]
             if m in SEED_METHODS or m == "dfexplore":
@@ -382,6 +391,21 @@ def build_table(
             "dfexplore face_fraction: fraction of decoded frames with a face box in dfexplore's tracked "
             "default (detector every detect_every frames, tracked in between); '(whole frame)' marks a verdict "
             "made on whole frames because no face was tracked."
+        )
+    if frame_cost:
+        worst = max(frame_cost, key=lambda c: c[2])
+        hd = [c for c in frame_cost if c[1] >= 1080]
+        target = FRAME_MODEL_TARGET_S
+        if hd:
+            hd_worst = max(hd, key=lambda c: c[2])
+            verdict = "met" if hd_worst[2] <= target else "missed"
+            hd_text = (f"on the {len(hd)} clip(s) of 1080 lines or more at most {hd_worst[2]:.3f} s ({hd_worst[0]}): "
+                       f"target <= {target} s per 10-s 1080p clip {verdict}")
+        else:
+            hd_text = f"no clip of 1080 lines or more here, so the target (<= {target} s per 10-s 1080p clip) is not tested"
+        notes.append(
+            "Frame model (dfexplore P(FAKE)): cutting and scoring its face crops (OpenCV dnn, no TensorFlow) takes "
+            f"at most {worst[2]:.3f} s per 10 s of video ({worst[0]}); {hd_text}."
         )
     if hit_rate:
         notes.append(

@@ -1,4 +1,4 @@
-"""The per-video analysis: decode -> track the face -> fixed-size crops -> SSIM series -> verdict.
+"""The per-video analysis: decode -> track the face -> fixed-size crops -> SSIM series, frame model -> verdict.
 
 :func:`analyze_video` is the one implementation of the pipeline; the command
 line, the notebooks, the explorer widget and the benchmark all call it.
@@ -19,6 +19,7 @@ from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import PerFile, VideoError, per_file
 from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
+from .framemodel.model import FrameModel, resolve_frame_model
 from .similarity import MIN_SIZE, ssim_series
 from .video import VideoInfo, iter_frames, prefetch
 
@@ -59,7 +60,8 @@ class VideoAnalysis:
         The detector and its settings.
     params : dict
         ``size``, ``stride``, ``detect_every``, ``margin``, ``backend``,
-        ``max_frames``.
+        ``max_frames``; with a frame model also ``frame_crops`` and
+        ``frame_crop_margin`` (the margin its crops were cut with).
     frames_read : int
         Frames decoded.
     boxes : ndarray, shape (frames_read, 4), float32
@@ -86,6 +88,19 @@ class VideoAnalysis:
         the video, for display.
     seconds : float
         Wall-clock time the analysis took.
+    probability : float
+        The frame model's calibrated P(FAKE) for the video (NaN without a
+        frame model; 0.5 when it had no face crop to score).
+    probability_source : str or None
+        The frame model that gave :attr:`probability` (its name and file
+        hash), None without one.
+    frame_probabilities : ndarray, shape (K,), float32
+        The frame model's P(blend) of each scored face crop (K <= ``frame_crops``).
+    frame_probability_index : ndarray, shape (K,), int
+        The frame index of each scored crop.
+    frame_model_seconds : float
+        Wall-clock time spent cutting the frame model's crops and scoring them
+        (part of :attr:`seconds`).
     """
 
     path: str
@@ -101,6 +116,11 @@ class VideoAnalysis:
     features: dict = field(default_factory=empty_features, repr=False)
     preview: dict = field(default_factory=dict, repr=False)
     seconds: float = 0.0
+    probability: float = float("nan")
+    probability_source: str | None = None
+    frame_probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32), repr=False)
+    frame_probability_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    frame_model_seconds: float = 0.0
 
     @property
     def verdict(self) -> Verdict:
@@ -139,6 +159,9 @@ class VideoAnalysis:
             "face_frames": self.face_frames,
             "face_fraction": round(self.face_fraction, 4),
             **{k: v for k, v in self.report.to_dict().items() if k not in ("verdict", "reason")},
+            "probability": None if self.probability != self.probability else round(float(self.probability), 4),
+            "probability_source": self.probability_source,
+            "frame_crops": int(len(self.frame_probabilities)),
             "info": self.info.to_dict(),
             "detector": self.detector,
             "params": dict(self.params),
@@ -237,10 +260,12 @@ def analyze_video(
     spread: float = 0.1,
     floor: float = 0.92,
     min_face_pairs: int = 2,
+    frame_model: FrameModel | str | None = "default",
+    frame_crops: int = 32,
     n_preview: int = 8,
     progress: Callable[[int, int], None] | None = None,
 ) -> VideoAnalysis:
-    """Analyse one video: track the face, compare consecutive face crops, apply the rule.
+    """Analyse one video: track the face, compare consecutive face crops, apply the rule, score the face.
 
     Frames are streamed (memory does not grow with the video's length); the
     detector runs every ``detect_every`` decoded frames and the face is
@@ -249,6 +274,13 @@ def analyze_video(
     When fewer than ``min_face_pairs`` such pairs exist (no face), the video is
     decoded again and whole frames, downscaled to at most ``size`` pixels, are
     compared instead; :attr:`VideoAnalysis.basis` and the reason say so.
+
+    The frame model (:mod:`dfexplore.framemodel`, run by OpenCV without
+    TensorFlow) scores up to ``frame_crops`` face crops of the same track,
+    at evenly spaced frames (a scheduled frame without a face passes its turn
+    to the next frame with one), framed as in its training
+    (:meth:`~dfexplore.framemodel.model.FrameModel.crop_margin`); its
+    calibrated P(FAKE) for the video is :attr:`VideoAnalysis.probability`.
 
     Parameters
     ----------
@@ -273,6 +305,13 @@ def analyze_video(
         Parameters of the seed's rule (see :func:`dfexplore.classify.threshold_verdict`).
     min_face_pairs : int
         Face-crop pairs needed to judge on faces rather than whole frames.
+    frame_model : FrameModel, str, Path or None
+        ``"default"``: the model dfexplore ships (none when this install has
+        none); a ``.tflite`` path; a :class:`~dfexplore.framemodel.model.FrameModel`;
+        ``None`` or ``"none"``: no P(FAKE) (see
+        :func:`~dfexplore.framemodel.model.resolve_frame_model`).
+    frame_crops : int
+        Face crops the frame model scores, spread evenly over the analysed frames.
     n_preview : int
         Face crops kept in :attr:`VideoAnalysis.preview`.
     progress : callable (frames_done, frames_expected) -> None, optional
@@ -294,6 +333,9 @@ def analyze_video(
     t0 = time.perf_counter()
     if isinstance(detector, str) or detector is None:
         detector = resolve_detector(detector)
+    model = resolve_frame_model(frame_model)
+    if frame_crops < 1:
+        raise ValueError(f"frame_crops must be >= 1, got {frame_crops}")
     info = VideoInfo.from_path(path)
     stop = None if max_frames is None else max_frames * stride
     params = dict(
@@ -304,6 +346,15 @@ def analyze_video(
     expected = max(1, -(-min(info.frame_count, stop or info.frame_count) // stride))
     preview_at = set(np.linspace(0, expected - 1, n_preview).round().astype(int).tolist()) if n_preview else set()
     preview: dict[int, np.ndarray] = {}
+    # Frames whose face crop the frame model scores: evenly spaced; a turn without a face passes on.
+    score_at = np.unique(np.linspace(0, expected - 1, frame_crops).round().astype(int)) if model else np.zeros(0, int)
+    model_margin = model.crop_margin(detector.name) if model else 0.0
+    if model:
+        params.update(frame_crops=frame_crops, frame_crop_margin=round(model_margin, 6))
+    model_crops: list[np.ndarray] = []
+    model_index: list[int] = []
+    slot = 0  # the next turn in score_at
+    model_seconds = 0.0
 
     runs = _RunScorer(backend)
     crop_features = CropFeatures()
@@ -327,6 +378,12 @@ def analyze_video(
                 crop_features.add(face, (box - (x1, y1, x1, y1)) * (size / (x2 - x1)))
             if pos in preview_at:
                 preview[pos * stride] = face
+            if slot < len(score_at) and pos >= score_at[slot]:
+                t_model = time.perf_counter()
+                model_crops.append(crop(frame, box, margin=model_margin, size=model.input_size))  # BGR
+                model_seconds += time.perf_counter() - t_model
+                model_index.append(pos * stride)
+                slot = int(np.searchsorted(score_at, pos, side="right"))  # turns missed without a face lapse
             prev_pos = pos
         frames_read = len(boxes)
         if progress is not None:
@@ -345,6 +402,9 @@ def analyze_video(
         frame_index = np.arange(1, len(scores) + 1, dtype=np.int64) * stride
 
     report = threshold_verdict(scores, spread=spread, floor=floor)
+    t_model = time.perf_counter()
+    frame_p = model.score(model_crops, bgr=True) if model and model_crops else np.zeros(0, np.float32)
+    model_seconds += time.perf_counter() - t_model
     features = empty_features()
     if basis == Basis.FACE:
         features.update(temporal_features(scores))
@@ -362,6 +422,11 @@ def analyze_video(
         report=report,
         features=features,
         preview=preview,
+        probability=model.video_probability(frame_p) if model else float("nan"),
+        probability_source=model.name if model else None,
+        frame_probabilities=frame_p,
+        frame_probability_index=np.asarray(model_index, np.int64),
+        frame_model_seconds=model_seconds,
         seconds=time.perf_counter() - t0,
     )
 

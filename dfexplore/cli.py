@@ -4,7 +4,8 @@
 
     dfexplore sample DEST                 write the synthetic sample dataset
     dfexplore info VIDEO...               container properties, and whether a face is found
-    dfexplore verdict VIDEO... [--json]   SSIM statistics on the face and the seed rule's verdict
+    dfexplore verdict VIDEO... [--json]   P(FAKE) from the frame model, SSIM statistics on the face and the
+                                          seed rule's verdict
     dfexplore scan DIR [--out FILE]       every video of a folder into a results table (.parquet/.csv),
                                           cached and resumable, on processes (--jobs) or Dask (--dask)
     dfexplore train RESULTS --out MODEL   learn P(FAKE) from a results table's features (grouped CV picks
@@ -46,6 +47,20 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _frame_model(text: str):
+    """``--frame-model``: "default", "none" or a .tflite path."""
+    if text.lower() in ("default", "none"):
+        return text.lower()
+    path = Path(text)
+    if path.suffix.lower() != ".tflite":
+        raise argparse.ArgumentTypeError(f"expected 'default', 'none' or a .tflite file, got {text!r}")
+    return str(path)
+
+
+_FRAME_MODEL_HELP = ("the frame model for P(FAKE): 'default' (the one dfexplore ships), 'none' (only the seed's "
+                     "rule), or a .tflite file from `dfexplore train --self-blend`")
+
+
 def _results_file(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in (".parquet", ".csv"):
@@ -77,6 +92,7 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--detect-every", type=_positive_int, default=10, help="detection interval in frames (default 10)")
     v.add_argument("--max-frames", type=_positive_int, default=None, help="analyse at most this many frames")
     v.add_argument("--backend", choices=["auto", "opencv", "tensorflow"], default="auto", help="SSIM backend")
+    v.add_argument("--frame-model", type=_frame_model, default="default", metavar="MODEL", help=_FRAME_MODEL_HELP)
 
     sc = sub.add_parser("scan", help="analyse every video of a folder into a results table (cached, resumable)")
     sc.add_argument("folder", type=Path, metavar="DIR", help="dataset folder (metadata.json optional)")
@@ -91,7 +107,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                     help="cache folder (default: the dfexplore cache folder's scan/)")
     sc.add_argument("--model", type=Path, default=None, metavar="FILE",
-                    help="a model saved by `dfexplore train`, for the probability column")
+                    help="a feature model saved by `dfexplore train`, for the probability column "
+                         "(default: the frame model's P(FAKE))")
+    sc.add_argument("--frame-model", type=_frame_model, default="default", metavar="MODEL", help=_FRAME_MODEL_HELP)
     sc.add_argument("--detector", choices=["haar", "mtcnn"], default="haar")
     sc.add_argument("--stride", type=_positive_int, default=1, help="analyse every N-th frame (default 1)")
     sc.add_argument("--detect-every", type=_positive_int, default=10, help="detection interval in frames (default 10)")
@@ -182,14 +200,19 @@ def _cmd_info(args) -> int:
 def _cmd_verdict(args) -> int:
     from .analysis import analyze_video
     from .faces import resolve_detector
+    from .framemodel import resolve_frame_model
 
     detector = resolve_detector(args.detector)
+    try:
+        frame_model = resolve_frame_model(args.frame_model)
+    except ValueError as exc:
+        raise DfexploreError(f"--frame-model: {exc}") from None
     failed = 0
     for path in args.videos:
         try:
             result = analyze_video(
                 path, detector, stride=args.stride, detect_every=args.detect_every,
-                max_frames=args.max_frames, backend=args.backend,
+                max_frames=args.max_frames, backend=args.backend, frame_model=frame_model,
             )
         except (DfexploreError, OSError, ValueError) as exc:
             failed += 1
@@ -199,9 +222,14 @@ def _cmd_verdict(args) -> int:
             print(json.dumps(result.to_dict()), flush=True)
         else:
             r = result.report
+            if result.probability_source is None:
+                model = "no frame model"
+            else:
+                model = (f"P(FAKE) {result.probability:.2f} from {len(result.frame_probabilities)} face crops "
+                         f"({result.probability_source})")
             print(
-                f"{path.name}: {result.verdict.value} (SSIM on {result.basis}s: min {r.minimum:.3f}, "
-                f"mean {r.mean:.3f}, half range {r.half_range:.3f}; face in {result.face_frames}/"
+                f"{path.name}: {model}; seed's rule: {result.verdict.value} (SSIM on {result.basis}s: min "
+                f"{r.minimum:.3f}, mean {r.mean:.3f}, half range {r.half_range:.3f}; face in {result.face_frames}/"
                 f"{result.frames_read} frames) - {result.reason}",
                 flush=True,
             )
@@ -209,10 +237,14 @@ def _cmd_verdict(args) -> int:
 
 
 def _scan_summary(df) -> str:
-    """One line per video: file, label, verdict, probability, error."""
-    table = df[["file", "label", "verdict", "probability", "error"]].copy()
-    table["probability"] = [f"{p:.2f}" if p == p else "-" for p in table["probability"]]
-    return table.fillna("-").to_string(index=False)
+    """One line per video (file, label, P(FAKE), the seed rule's verdict, error), then where P(FAKE) came from."""
+    table = df[["file", "label", "probability", "verdict", "error"]].copy()
+    table = table.rename(columns={"probability": "P(FAKE)", "verdict": "seed_rule"})
+    table["P(FAKE)"] = [f"{p:.2f}" if p == p else "-" for p in table["P(FAKE)"]]
+    sources = sorted({str(v) for v in df["probability_source"].dropna()})
+    named = {"rule": "the seed's rule (no frame model)", "model": "the feature model given with --model"}
+    where = "; ".join(named.get(v, f"the frame model {v}") for v in sources) or "-"
+    return table.fillna("-").to_string(index=False) + f"\nP(FAKE) from {where}"
 
 
 def _cmd_scan(args) -> int:
@@ -236,6 +268,7 @@ def _cmd_scan(args) -> int:
             args.folder, args.out, jobs=args.jobs or 1, dask=args.dask, cache=not args.no_cache,
             cache_dir=args.cache_dir, model=model, detector=args.detector, progress=not args.quiet,
             stride=args.stride, detect_every=args.detect_every, max_frames=args.max_frames,
+            frame_model=args.frame_model,
         )
     finally:
         logger.removeHandler(handler)
@@ -346,7 +379,8 @@ def _cmd_train_self_blend(args) -> int:
     summary["loss_curve"] = log.loss_curve()
     options = {"self_blend": str(args.self_blend), "all_real": args.all_real, "seconds": args.seconds,
                "frames_per_video": args.frames_per_video, "seed": args.seed}
-    export_tflite(model, args.out, extra={"training data": f"{which} of {args.self_blend}: {len(crops)} face crops "
+    export_tflite(model, args.out, extra={"name": args.out.stem, "crop": {"detector": "mtcnn", "margin": 0.4},
+                                          "training data": f"{which} of {args.self_blend}: {len(crops)} face crops "
                                           f"of {n_groups} videos", "log": summary, "command": "dfexplore train",
                                           "options": options})
     info = {"out": str(args.out), "videos": len(videos), "crops": len(crops), "groups": n_groups, **summary}
@@ -358,7 +392,9 @@ def _cmd_train_self_blend(args) -> int:
           f"self-blends: {log.steps} step(s), {log.images} images in {log.seconds:.0f} s "
           f"({log.images_per_second:.1f} images/s, {log.parameters:,} parameters, stopped by {log.stopped_by})\n"
           f"AUC on self-blends of held-out videos: {auc}\n"
-          f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} kB) and its card {args.out.with_suffix('.json')}",
+          f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} kB) and its card {args.out.with_suffix('.json')}\n"
+          f"it is not calibrated (P(FAKE) is the mean P(blend) of a video's crops); use it with "
+          f"`dfexplore verdict --frame-model {args.out}`",
           flush=True)
     return 0
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,8 @@ import pandas as pd
 
 from .errors import DatasetError
 
-__all__ = ["Dataset", "DatasetError", "Original", "BINARY_LABELS", "FAKE", "LABELS", "REAL", "UNKNOWN", "VIDEO_EXTENSIONS"]
+__all__ = ["Dataset", "DatasetError", "Original", "BINARY_LABELS", "FAKE", "LABELS", "REAL", "UNKNOWN", "VIDEO_EXTENSIONS",
+           "SOURCES", "guess_source"]
 
 #: The two labels of a DFDC video.
 REAL, FAKE = "REAL", "FAKE"
@@ -56,6 +58,31 @@ BINARY_LABELS = (REAL, FAKE)
 
 #: The key :meth:`Dataset.label_counts` uses for videos without a label.
 UNKNOWN = "UNKNOWN"
+
+#: What :func:`guess_source` can answer.
+SOURCES = ("FaceForensics++", "DFDC", "other")
+
+_FFPP_NAME = re.compile(r"^(ffpp_.+|\d{3}(_\d{3})?(_[A-Za-z]+)?)\.[A-Za-z0-9]+$")
+_DFDC_NAME = re.compile(r"^[a-z]{10}\.mp4$")
+
+
+def guess_source(name: str) -> str:
+    """The dataset a video file most likely comes from, by its name alone.
+
+    ``"DFDC"`` for the DFDC's names (ten lower-case letters, ``.mp4``);
+    ``"FaceForensics++"`` for FaceForensics++'s (a three-digit id, a fake's
+    two ids and method, ``004_982_NeuralTextures.mp4``, or a name starting
+    ``ffpp_``); ``"other"`` for anything else.  A naming convention, not a
+    proof: use it to split an evaluation by source, and give your own mapping
+    where names say nothing.
+    """
+    base = str(name).rsplit("/", 1)[-1]
+    if _DFDC_NAME.match(base):
+        return "DFDC"
+    if _FFPP_NAME.match(base):
+        return "FaceForensics++"
+    return "other"
+
 
 #: File extensions (lower case, compared case-insensitively) that count as videos
 #: when a folder is scanned for files missing from ``metadata.json``.

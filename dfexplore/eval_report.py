@@ -14,6 +14,10 @@ notebook asserting that it does.
 * :func:`single_feature_auc` -- each feature alone as a score for FAKE;
 * :class:`Comparison` / :func:`compare_learned` -- learned model vs rule vs 0.5;
 * :func:`misclassified` -- the videos a method puts on the wrong side of 0.5;
+* :func:`describe_frame` -- the frame model against the learned model, the
+  rule and 0.5, in sentences;
+* :func:`by_source` -- AUC and log loss with bootstrap intervals, per source
+  (FaceForensics++, DFDC, other) and over all videos;
 * :func:`spectrum_ends` -- whether the spectrum profile's end bins are 1 and 0.
 """
 
@@ -22,13 +26,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .errors import DfexploreError
 from .features import SPECTRUM_NAMES
 from .learn import Evaluation, Model, evaluate, labelled_rows, train
 from .learn.table import labels01
-from .metrics import scores
+from .dataset import SOURCES, guess_source
+from .metrics import auc, bootstrap_interval, dfdc_log_loss, scores
 
 __all__ = [
     "scan_summary",
@@ -38,6 +44,8 @@ __all__ = [
     "Comparison",
     "compare_learned",
     "misclassified",
+    "describe_frame",
+    "by_source",
     "SpectrumEnds",
     "spectrum_ends",
 ]
@@ -191,6 +199,37 @@ def compare_learned(table: pd.DataFrame) -> Comparison:
     )
 
 
+def describe_frame(table: pd.DataFrame) -> str:
+    """The ``frame`` row of an evaluation table against ``learned``, ``rule`` and 0.693, in sentences.
+
+    Each sentence says "beats" or "does not beat" from the numbers (strictly
+    lower log loss, strictly higher AUC); a comparison with a missing number
+    says it cannot be made.
+    """
+    t = table.set_index("method")
+    if "frame" not in t.index or not t.loc["frame", "n"]:
+        return "no frame-model P(FAKE) in this evaluation: nothing to compare"
+    f_ll, f_auc = float(t.loc["frame", "log_loss"]), float(t.loc["frame", "auc"])
+    lines = []
+    for other, name in (("learned", "the learned feature model"), ("rule", "the seed's rule")):
+        if other not in t.index:
+            continue
+        for metric, label, better in (("auc", "AUC", lambda a, b: a > b), ("log_loss", "log loss", lambda a, b: a < b)):
+            mine, theirs = float(t.loc["frame", metric]), float(t.loc[other, metric])
+            if math.isnan(mine) or math.isnan(theirs):
+                lines.append(f"the frame model and {name} cannot be compared on {label} here (a number is missing)")
+                continue
+            verb = "beats" if better(mine, theirs) else "does not beat"
+            lines.append(f"on this dataset the frame model {verb} {name} on {label}: {mine:.3f} vs {theirs:.3f}")
+    if not math.isnan(f_ll):
+        verb = "beats" if f_ll < math.log(2) else "does not beat"
+        lines.append(f"on this dataset the frame model {verb} the constant 0.5 on log loss: {f_ll:.3f} vs "
+                     f"{math.log(2):.3f}")
+    if math.isnan(f_auc):
+        lines.append("AUC needs videos of both labels")
+    return "\n".join(lines)
+
+
 def misclassified(evaluation: Evaluation | None, method: str = "learned") -> pd.DataFrame:
     """The videos ``method`` puts on the wrong side of P(FAKE) = 0.5.
 
@@ -260,3 +299,61 @@ def spectrum_ends(results: pd.DataFrame) -> SpectrumEnds:
         first_is_one=int((first.to_numpy()[measured] == 1).sum()),
         last_is_zero=int((last.to_numpy()[measured] == 0).sum()),
     )
+
+
+def by_source(evaluation: Evaluation, methods=("frame", "learned", "rule"), source=guess_source,
+              n_boot: int = 2000, confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Each method's AUC and log loss with bootstrap intervals, over all videos and per source.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        From :func:`dfexplore.learn.evaluate` (its per-video predictions).
+    methods : sequence of str
+        Columns of ``evaluation.predictions`` (:data:`dfexplore.learn.METHODS`);
+        a method without a value for any video is left out.
+    source : callable (file name) -> str
+        Where each video comes from; by default
+        :func:`dfexplore.dataset.guess_source` (by the file name).
+    n_boot, confidence, seed
+        The percentile bootstrap (:func:`dfexplore.metrics.bootstrap_interval`):
+        whole groups (a fake with its original) drawn with replacement.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``source``, ``method``): ``n``, ``n_fake``, ``auc``,
+        ``auc_low``, ``auc_high``, ``log_loss``, ``log_loss_low``,
+        ``log_loss_high``.  ``source`` is ``"all"`` first, then
+        :data:`dfexplore.dataset.SOURCES` that occur.  NaN where a metric
+        cannot be computed (AUC with one class; log loss of a method that
+        gives a score, not a probability, like ``rule_ssim_min``).
+    """
+    pred = evaluation.predictions
+    y_all = (pred["label"] == "FAKE").to_numpy(int)
+    src = pred["file"].map(source).to_numpy(dtype=object)
+    found = [s for s in SOURCES if s in set(src)] + sorted(set(src) - set(SOURCES))
+    records = []
+    for where in ["all", *found]:
+        rows = np.ones(len(pred), bool) if where == "all" else src == where
+        for m in methods:
+            if m not in pred.columns:
+                continue
+            p = pred[m].to_numpy(np.float64)
+            ok = rows & np.isfinite(p)
+            if not ok.any():
+                continue
+            y, pm, g = y_all[ok], p[ok], pred["group"].to_numpy()[ok]
+            probabilistic = bool(np.all((pm >= 0) & (pm <= 1))) and m != "rule_ssim_min"
+            a = auc(y, pm)
+            a_lo, a_hi = bootstrap_interval(y, pm, auc, n_boot, confidence, seed, groups=g)
+            ll = ll_lo = ll_hi = math.nan
+            if probabilistic:
+                ll = dfdc_log_loss(y, pm)
+                ll_lo, ll_hi = bootstrap_interval(y, pm, dfdc_log_loss, n_boot, confidence, seed, groups=g)
+            records.append({"source": where, "method": m, "n": int(ok.sum()), "n_fake": int(y.sum()), "auc": a,
+                            "auc_low": a_lo, "auc_high": a_hi, "log_loss": ll, "log_loss_low": ll_lo,
+                            "log_loss_high": ll_hi})
+    columns = ["source", "method", "n", "n_fake", "auc", "auc_low", "auc_high", "log_loss", "log_loss_low",
+               "log_loss_high"]
+    return pd.DataFrame.from_records(records, columns=columns)

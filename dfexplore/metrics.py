@@ -29,7 +29,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-__all__ = ["Accuracy", "wilson_interval", "accuracy_with_interval", "EPS", "dfdc_log_loss", "scores"]
+__all__ = ["Accuracy", "wilson_interval", "accuracy_with_interval", "EPS", "dfdc_log_loss", "scores", "auc",
+           "bootstrap_interval"]
 
 
 def _count(value, name: str) -> int:
@@ -213,3 +214,77 @@ def scores(y: np.ndarray, p: np.ndarray, probabilistic: bool = True) -> dict:
         out["accuracy"] = float(np.mean(pred == y))
         out["confusion"] = confusion_matrix(y, pred, labels=[0, 1])
     return out
+
+
+def auc(y_true, score) -> float:
+    """Area under the ROC curve (ties count half): the Mann-Whitney statistic; NaN with one class.
+
+    Parameters
+    ----------
+    y_true : array_like, shape (n,)
+        1 for FAKE, 0 for REAL.
+    score : array_like, shape (n,)
+        Higher means more likely FAKE (finite).
+    """
+    from scipy.stats import rankdata
+
+    y = np.asarray(y_true).reshape(-1).astype(bool)
+    s = np.asarray(score, np.float64).reshape(-1)
+    if len(y) != len(s):
+        raise ValueError(f"need as many scores as labels, got {len(s)} and {len(y)}")
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
+        return math.nan
+    ranks = rankdata(s)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def bootstrap_interval(y_true, p, metric, n_boot: int = 2000, confidence: float = 0.95, seed: int = 0,
+                       groups=None) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``metric(y, p)`` over videos (or groups of videos) drawn with replacement.
+
+    Parameters
+    ----------
+    y_true, p : array_like, shape (n,)
+        Labels (1 FAKE) and predictions or scores.
+    metric : callable (y, p) -> float
+        E.g. :func:`auc` or :func:`dfdc_log_loss`.  Draws where it is NaN
+        (AUC of a draw with one class) are skipped.
+    n_boot : int
+        Draws.
+    confidence : float
+    seed : int
+    groups : array_like, shape (n,), optional
+        Resample whole groups (a fake and its original together), not videos:
+        videos of a group are not independent.
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        NaN, NaN when fewer than 2 videos or no draw gives a value.
+    """
+    y = np.asarray(y_true).reshape(-1)
+    p = np.asarray(p, np.float64).reshape(-1)
+    if len(y) != len(p):
+        raise ValueError(f"need as many predictions as labels, got {len(p)} and {len(y)}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    if len(y) < 2:
+        return math.nan, math.nan
+    keys = np.arange(len(y)) if groups is None else np.asarray(groups).reshape(-1)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    members = [np.flatnonzero(inverse == g) for g in range(len(uniq))]
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(int(n_boot)):
+        pick = rng.integers(0, len(members), len(members))
+        idx = np.concatenate([members[g] for g in pick])
+        v = metric(y[idx], p[idx])
+        if v == v:
+            values.append(v)
+    if not values:
+        return math.nan, math.nan
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(values, [alpha, 1 - alpha])
+    return float(lo), float(hi)

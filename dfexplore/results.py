@@ -4,8 +4,13 @@ A results table is what :func:`dfexplore.scan.scan` returns and what
 :mod:`dfexplore.learn` trains and evaluates on.  This module defines it once:
 
 * :data:`COLUMNS` (in order) and their dtypes: text columns hold ``None``
-  when missing, ``frames_read`` and ``n_scores`` are nullable integers, the
-  versions integers and everything else float64 (NaN when missing);
+  when missing, ``frames_read``, ``n_scores`` and ``frame_crops`` are
+  nullable integers, the versions integers and everything else float64 (NaN
+  when missing).  ``probability`` is what the table answers: the frame
+  model's P(FAKE) (``frame_probability``, named in ``frame_model``) by
+  default, a learned feature model's when the scan was given one, the seed
+  rule's (``rule_probability``) when there is neither; ``probability_source``
+  says which;
 * :data:`RESULTS_VERSION`, bumped whenever a column's meaning or the set of
   columns changes, written into every row with
   :data:`~dfexplore.features.FEATURES_VERSION` and the dfexplore version;
@@ -45,27 +50,30 @@ __all__ = [
     "error_row",
     "read_results",
     "row_from_analysis",
+    "full_row",
+    "table_from_analyses",
     "write_results",
 ]
 
 #: Bumped whenever the meaning or the set of the results table's columns changes.
-RESULTS_VERSION = 1
+RESULTS_VERSION = 2
 
 #: Output formats :func:`write_results` and :func:`read_results` know, by file suffix.
 RESULT_SUFFIXES = (".parquet", ".csv")
 
 _STR = ["file", "path", "label", "original", "split", "verdict"]
-_MIDDLE = ["rule_probability", "probability", "probability_source", "basis", "frames_read", "face_fraction",
-           "rule_min", "rule_mean", "rule_half_range", "n_scores"]
+_MIDDLE = ["rule_probability", "probability", "probability_source", "frame_probability", "frame_model",
+           "frame_crops", "basis", "frames_read", "face_fraction", "rule_min", "rule_mean", "rule_half_range",
+           "n_scores"]
 _TAIL = ["error", "seconds", "results_version", "features_version", "dfexplore_version"]
 
 #: The results table's columns, in order.
 COLUMNS = (*_STR, *_MIDDLE, *FEATURE_NAMES, *_TAIL)
 
 # Column dtypes: text (None when missing), nullable integers, floats (NaN when missing).
-TEXT_COLUMNS = ("file", "path", "label", "original", "split", "verdict", "probability_source", "basis", "error",
-                "dfexplore_version")
-_NULLABLE_INT = ("frames_read", "n_scores")
+TEXT_COLUMNS = ("file", "path", "label", "original", "split", "verdict", "probability_source", "frame_model", "basis",
+                "error", "dfexplore_version")
+_NULLABLE_INT = ("frames_read", "n_scores", "frame_crops")
 _INT = ("results_version", "features_version")
 FLOAT_COLUMNS = tuple(c for c in COLUMNS if c not in TEXT_COLUMNS + _NULLABLE_INT + _INT)
 
@@ -128,6 +136,7 @@ def error_row(path, message: str, seconds: float = 0.0) -> dict:
     """The row of a video that could not be analysed: ``error`` says why, the measurements are missing."""
     row = dict.fromkeys(VIDEO_COLUMNS, math.nan)
     row.update(file=Path(path).name, path=str(path), verdict=None, basis=None, frames_read=None, n_scores=None,
+               frame_model=None, frame_crops=None,
                error=message, seconds=seconds, **_versions())
     return row
 
@@ -140,6 +149,9 @@ def row_from_analysis(path, analysis) -> dict:
         "path": str(path),
         "verdict": analysis.verdict.value,
         "rule_probability": float(rule_probability(analysis.verdict)),
+        "frame_probability": float(analysis.probability),
+        "frame_model": analysis.probability_source,
+        "frame_crops": int(len(analysis.frame_probabilities)),
         "basis": Basis(analysis.basis).value,
         "frames_read": int(analysis.frames_read),
         "face_fraction": float(analysis.face_fraction),
@@ -152,6 +164,42 @@ def row_from_analysis(path, analysis) -> dict:
         "seconds": float(analysis.seconds),
         **_versions(),
     }
+
+
+def full_row(row: dict, label=None, original=None, split=None) -> dict:
+    """A video's row (:func:`row_from_analysis` or :func:`error_row`) with the dataset's columns and the answer.
+
+    ``probability`` is the frame model's P(FAKE) when the row has one
+    (``probability_source`` its name), else the seed rule's
+    (``probability_source`` ``"rule"``).
+    """
+    full = dict(row, label=label, original=original, split=split, probability=row["rule_probability"],
+                probability_source="rule")
+    if row.get("frame_model"):
+        full.update(probability=row["frame_probability"], probability_source=row["frame_model"])
+    return full
+
+
+def table_from_analyses(analyses, dataset) -> pd.DataFrame:
+    """The results table of analyses made outside a scan (e.g. :func:`dfexplore.analysis.analyze_dataset`).
+
+    Parameters
+    ----------
+    analyses : mapping
+        File name -> :class:`~dfexplore.analysis.VideoAnalysis` (a
+        :class:`~dfexplore.errors.PerFile`'s ``results`` or a dict).
+    dataset : Dataset
+        Where ``label``, ``original`` and ``split`` come from.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`COLUMNS`, one row per analysis, in its order.
+    """
+    meta = dataset.meta
+    records = [full_row(row_from_analysis(a.path, a), meta.at[name, "label"], meta.at[name, "original"],
+                        meta.at[name, "split"]) for name, a in analyses.items()]
+    return typed(pd.DataFrame.from_records(records, columns=list(COLUMNS)))
 
 
 # --------------------------------------------------------------------------- checks

@@ -11,6 +11,9 @@ sentences that say what cannot be measured instead of dividing by zero.
   apart (a :class:`~dfexplore.errors.PerFile`);
 * :func:`verdict_table` -- one row per analysed video;
 * :func:`describe_verdicts` -- what the verdicts were judged on, in words;
+* :func:`describe_probabilities` -- the frame model's P(FAKE) beside the
+  labels: its AUC and log loss with bootstrap intervals, or why they cannot
+  be computed;
 * :func:`rule_confusion` and :func:`score_rule` -- the confusion matrix
   (true label x verdict) and a :class:`RuleScore`: accuracy with its Wilson
   interval, commitment, the majority baseline and sentences computed from them;
@@ -41,6 +44,7 @@ __all__ = [
     "analyze_dataset",
     "verdict_table",
     "describe_verdicts",
+    "describe_probabilities",
     "rule_confusion",
     "score_rule",
     "pair_verdicts",
@@ -51,7 +55,8 @@ __all__ = [
 
 VERDICTS = tuple(v.value for v in Verdict)
 #: Columns of :func:`verdict_table`.
-VERDICT_COLUMNS = ("file", "label", "verdict", "basis", "minimum", "maximum", "half_range", "face_fraction")
+VERDICT_COLUMNS = ("file", "label", "p_fake", "verdict", "basis", "minimum", "maximum", "half_range",
+                   "face_fraction")
 #: Columns of :func:`pair_verdicts`.
 PAIR_COLUMNS = ("fake", "original", "fake_verdict", "original_verdict", "fake_minimum", "original_minimum")
 
@@ -79,8 +84,9 @@ def verdict_table(analyses, dataset) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`VERDICT_COLUMNS`: ``file``, ``label``, ``verdict``
-        (str), ``basis`` (``"face"`` or ``"whole frame"``), ``minimum``,
+        Columns :data:`VERDICT_COLUMNS`: ``file``, ``label``, ``p_fake``
+        (the frame model's P(FAKE), NaN without one), ``verdict`` (the seed
+        rule's, str), ``basis`` (``"face"`` or ``"whole frame"``), ``minimum``,
         ``maximum`` and ``half_range`` of the SSIM series, ``face_fraction``;
         in the order of ``analyses``.  Empty, with those columns, when nothing
         was analysed.
@@ -89,6 +95,7 @@ def verdict_table(analyses, dataset) -> pd.DataFrame:
         {
             "file": name,
             "label": dataset.label(name),
+            "p_fake": a.probability,
             "verdict": str(a.verdict),
             "basis": a.basis,
             "minimum": a.report.minimum,
@@ -128,6 +135,53 @@ def describe_verdicts(table: pd.DataFrame) -> str:
         f"verdicts: {({k: int(v) for k, v in counts.items()})}",
         f"lowest of the videos' maximum SSIM: {table['maximum'].min():.3f}",
     ])
+
+
+def describe_probabilities(table: pd.DataFrame, analyses=None) -> str:
+    """The frame model's P(FAKE) against the labels, in words computed from :func:`verdict_table`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`verdict_table`.
+    analyses : PerFile or dict, optional
+        The analyses, to name the model.
+
+    Returns
+    -------
+    str
+        Which model, the mean P(FAKE) of REAL and FAKE videos, and its AUC and
+        DFDC log loss with 95 % bootstrap intervals (over videos) -- or why
+        they cannot be computed (no model, no labels, one class).
+    """
+    from .metrics import auc, bootstrap_interval, dfdc_log_loss
+
+    p = pd.to_numeric(table["p_fake"], errors="coerce") if "p_fake" in table else pd.Series(dtype=float)
+    if table.empty or not np.isfinite(p).any():
+        return "no frame-model P(FAKE): no video was analysed, or no frame model was used"
+    source = None
+    if analyses is not None:
+        names = {a.probability_source for a in _results(analyses).values() if a.probability_source}
+        source = ", ".join(sorted(names)) or None
+    lines = [f"P(FAKE) from the frame model{f' {source}' if source else ''} on {int(np.isfinite(p).sum())} videos"]
+    labelled = table["label"].isin(BINARY_LABELS) & np.isfinite(p)
+    y = (table.loc[labelled, "label"] == "FAKE").to_numpy(int)
+    pl = p[labelled].to_numpy(np.float64)
+    for label, code in (("REAL", 0), ("FAKE", 1)):
+        k = int((y == code).sum())
+        lines.append(f"{label}: {k} videos" + (f", mean P(FAKE) {pl[y == code].mean():.2f}" if k else ""))
+    if len(np.unique(y)) < 2:
+        lines.append("AUC and log loss need videos of both labels: not computed here")
+        return "\n".join(lines)
+    a, ll = auc(y, pl), dfdc_log_loss(y, pl)
+    a_lo, a_hi = bootstrap_interval(y, pl, auc)
+    l_lo, l_hi = bootstrap_interval(y, pl, dfdc_log_loss)
+    lines.append(f"AUC {a:.2f} (95 % bootstrap {a_lo:.2f}-{a_hi:.2f}); log loss {ll:.3f} ({l_lo:.3f}-{l_hi:.3f}); "
+                 f"answering 0.5 for every video scores 0.693")
+    better = "below" if ll < np.log(2) else "not below"
+    chance = "includes" if a_lo <= 0.5 <= a_hi else "excludes"
+    lines.append(f"on these {len(y)} videos the log loss is {better} 0.693 and the AUC interval {chance} 0.5 (chance)")
+    return "\n".join(lines)
 
 
 def rule_confusion(table: pd.DataFrame) -> pd.DataFrame:

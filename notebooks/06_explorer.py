@@ -17,10 +17,14 @@
 # # Video explorer: why does a video get its verdict?
 #
 # Pick a video (narrow the list by its true label or by part of its name). The explorer reads the
-# first frames of the clip, tracks the main face, compares consecutive face crops with SSIM and
-# applies the seed notebook's threshold rule, then shows:
+# first frames of the clip, tracks the main face, scores up to 32 of its face crops with
+# dfexplore's frame model, compares consecutive face crops with SSIM and applies the seed
+# notebook's threshold rule, then shows:
 #
-# * the **verdict** beside the video's **true label**, and the **reason** in words;
+# * **P(FAKE)** from the frame model (a CNN trained on real faces and their self-blends; its card,
+#   `dfexplore/models/frame.json`, holds how it was trained and how well it did on clips it never
+#   saw — it is a weak detector, so read it as a hint), then the seed's rule's **verdict** beside
+#   the video's **true label**, and the rule's **reason** in words;
 # * the **first frame** with the tracked face (red) and every face the detector finds (yellow);
 # * the **SSIM between consecutive face crops** over time, with the rule's floor (0.92) dashed;
 # * a strip of **zoomed face crops** from across the analysed frames;
@@ -32,7 +36,7 @@
 # still work. Without `metadata.json` every video is unlabelled, and the verdict has no label to be compared with.
 # A video takes a few seconds the first time (a progress bar shows how far it is); choosing it
 # again is instant. The rule is a hand-set heuristic that is close to guessing on real clips
-# (notebook 05 measures it), so read the verdict as a way to decide what to look at. With
+# (notebook 05 measures it, beside the frame model), so read the verdict as a way to decide what to look at. With
 # `DFEXPLORE_DATA` unset the videos are dfexplore's synthetic sample, fine for trying the tool and
 # meaningless as evidence about real deepfakes.
 

@@ -14,11 +14,15 @@
 # ---
 
 # %% [markdown]
-# # 07 · Measured: the seed's rule against a learned model
+# # 07 · Measured: the frame model, a learned feature model and the seed's rule
 #
 # The seed notebook promised a "recommendation of a method to classify real and fake videos"
 # and tried its rule on four videos. [05_classify](05_classify.ipynb) counted how often the rule
-# is right. Here we measure it the way the DFDC competition did, next to a small learned model:
+# is right. Here we measure it the way the DFDC competition did, next to a small learned model
+# and to dfexplore's **frame model** — the P(FAKE) that `verdict`, `scan` and the explorer show by
+# default: a CNN trained on real faces and their self-blends only (no fake video), which scores up
+# to 32 face crops per video, calibrated on `dfdc_sample` (its card,
+# `dfexplore/models/frame.json`, holds the leave-one-out numbers measured when it was built):
 #
 # 1. **Scan** every video of the dataset with `dfexplore.scan.scan`: the one per-video pipeline
 #    (`analyze_video`: track the face, crop it, SSIM between consecutive crops, the seed's rule)
@@ -31,7 +35,9 @@
 # 3. **Evaluate** with `dfexplore.learn.evaluate`: the DFDC metric (mean log loss of P(FAKE),
 #    clipped to [1e-15, 1 - 1e-15]), ROC AUC and accuracy, for the rule (its verdict read as a
 #    probability: REAL 0.2, MAYBE_FAKE 0.6, FAKE 0.8), the rule's SSIM minimum as a score, the
-#    learned model and two constants. The learned model's numbers are out-of-fold predictions of
+#    frame model (`frame`: trained before, never on these labels — but on `dfdc_sample` its
+#    calibration was fitted on these very clips, so its log loss there is in-sample; AUC is not
+#    affected), the learned model and two constants. The learned model's numbers are out-of-fold predictions of
 #    **nested, grouped** cross-validation: a fake and its original are always on the same side
 #    of a split, and each training fold repeats the whole training, model selection included.
 # 4. **Look** at the videos the model gets wrong.
@@ -77,7 +83,8 @@ results = scan(ds, jobs=JOBS, progress=False)
 labelled, selection = labelled_rows(results)  # labelled videos without an error: what the model learns from
 print(eval_report.scan_summary(results))
 print(f"labelled, without an error: {selection['used']} ({selection['left_out_unlabelled']} unlabelled left out)")
-results[["file", "label", "verdict", "basis", "face_fraction", "rule_min", "rule_half_range", "error"]].round(3)
+results[["file", "label", "frame_probability", "verdict", "basis", "face_fraction", "rule_min", "rule_half_range",
+         "error"]].round(3)
 
 # %% [markdown]
 # ## 2 · Features, REAL beside FAKE
@@ -138,10 +145,21 @@ ev.table.round(3) if ev is not None else None
 # %%
 if ev is not None:
     print(eval_report.compare_learned(ev.table))
-    fig = plots.roc_curves(
-        ev.predictions,
-        {"learned": "learned model (out-of-fold)", "rule": "seed rule, verdict as P(FAKE)", "rule_ssim_min": "seed rule's SSIM minimum (1 - min)"},
-    )
+    print(eval_report.describe_frame(ev.table))
+    curves = {"frame": "frame model (shipped)", "learned": "learned model (out-of-fold)",
+              "rule": "seed rule, verdict as P(FAKE)", "rule_ssim_min": "seed rule's SSIM minimum (1 - min)"}
+    fig = plots.roc_curves(ev.predictions, {k: v for k, v in curves.items() if ev.predictions[k].notna().any()})
+
+# %% [markdown]
+# **By source, with intervals.** The same predictions split by where each clip comes from
+# (`dfexplore.dataset.guess_source`, by file name: DFDC's ten-letter names, FaceForensics++'s
+# numbered ones, everything else "other"), with 95 % bootstrap intervals that draw a fake and its
+# original together. A source with one label has no AUC; a handful of videos gives intervals
+# that span most of [0, 1] — that width is the finding.
+
+# %%
+by_source = eval_report.by_source(ev) if ev is not None else None
+by_source.round(3) if by_source is not None else print("no evaluation on this dataset (see above)")
 
 # %%
 for method in ["learned", "rule"] if ev is not None else []:

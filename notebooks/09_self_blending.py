@@ -26,9 +26,9 @@
 #
 # This notebook shows what `dfexplore.selfblend` makes of the real videos of the dataset: the
 # crop with its face hull (from MTCNN's five keypoints), the mask, the pseudo-fake and what it
-# changed; and what the augmentations applied to both classes are for. A frame model trained on such pairs
-# (`dfexplore train --self-blend DIR`) is still experimental (see the README); what it looks at
-# will be shown here once a model ships with dfexplore.
+# changed; what the augmentations applied to both classes are for; and what the frame model
+# dfexplore ships — trained on such pairs (`make model`; `dfexplore train --self-blend DIR`
+# trains one on your own real videos) — looks at in the videos of this dataset.
 
 # %% tags=["parameters"]
 from dfexplore.config import data_dir
@@ -118,6 +118,56 @@ for name, blend in blends.items():  # what self_blend guarantees, on every datas
 # (`selfblend.augment`: JPEG re-compression at a random quality, down- and up-scaling, noise),
 # drawn from one distribution and, by default, with the same draw for a real crop and its own
 # pseudo-fake (`self_blend_pair`).
+
+# %% [markdown]
+# ## What the shipped frame model looks at
+#
+# `analyze_video` scores up to 32 face crops per video with the frame model. For the fakes of the
+# dataset (every video when none is labelled FAKE), up to `N_EXPLAIN` of them, the next cell takes
+# the crop the model found most fake-looking and hides one square of it at a time
+# (`framemodel.occlusion_map`, occlusion sensitivity): red where hiding a region lowers P(blend),
+# so the answer depends on it; blue where hiding it raises P(blend). A model that learned the
+# blending boundary should light up along the face's edge and its inner features, not the
+# background. It costs about 200 forward passes per crop, so only a few crops are shown.
+
+# %%
+from dfexplore.analysis import analyze_video
+from dfexplore.framemodel import occlusion_map, resolve_frame_model, scored_crop
+
+N_EXPLAIN = 3  # videos explained
+frame_model = resolve_frame_model("default")
+fakes = (ds.videos("FAKE") or ds.videos())[: 2 * N_EXPLAIN]  # a few spare, for videos without a face
+# the first 2 x MAX_FRAMES frames of each, analysed as everywhere else (a bad video is named and skipped)
+picked = per_file(lambda path: analyze_video(path, max_frames=2 * MAX_FRAMES, n_preview=0), fakes)
+explained = []
+if frame_model is None:
+    print("no frame model is installed: nothing to explain")
+else:
+    print(picked.summary())
+    for path in fakes:
+        analysis = picked.results.get(path.name)
+        found = scored_crop(analysis, frame_model) if analysis is not None else None
+        if found is None:
+            print(f"{path.name}: no face crop was scored")
+            continue
+        explained.append((path.name, *found, occlusion_map(frame_model, found[0])))
+        if len(explained) == N_EXPLAIN:
+            break
+
+# %%
+if explained:
+    fig = plots.occlusion_grid(
+        [e[1] for e in explained], [e[4] for e in explained],
+        titles=[f"{name} ({ds.label(name) or 'unlabelled'}), frame {index}: P(blend) {p:.2f}"
+                for name, _, index, p, _ in explained],
+    )
+else:
+    print("no crop to explain in this dataset")
+
+# %%
+for name, crop_, index, p, heat in explained:
+    # the map is a difference of two probabilities, so it lies in [-1, 1]
+    assert heat.shape == crop_.shape[:2] and np.all(np.abs(heat) <= 1.0 + 1e-6), name
 
 # %% [markdown]
 # ## What this shows, and what it does not

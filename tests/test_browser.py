@@ -271,6 +271,10 @@ def _check_videos(page, ds, names, expected, tag: str) -> str:
         assert shown == str(want.verdict), (name, shown, want.reason)
         assert page.locator(".dfx-result .dfx-truth").inner_text().strip() == ds.label(name)
         assert want.reason in page.locator(".dfx-result .dfx-reason").inner_text()
+        # the frame model's P(FAKE), shown without any setting (the shipped model)
+        assert want.probability_source is not None
+        shown_p = page.locator(".dfx-result .dfx-frame-proba").inner_text().strip()
+        assert shown_p == f"P(FAKE) = {want.probability:.2f}", (name, shown_p)
         for cls in srcs:
             srcs[cls] = _image(page, cls, srcs[cls])["src"]
         if want.preview:

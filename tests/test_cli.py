@@ -22,8 +22,30 @@ def test_verdict_text_output(face_clip, tmp_path, capsys):
     code = main(["verdict", str(face_clip), str(tmp_path / "nope.mp4")])
     cap = capsys.readouterr()
     assert code == 1
-    assert cap.out.startswith("face.mp4: ") and "SSIM on faces" in cap.out
+    assert cap.out.startswith("face.mp4: P(FAKE) ") and "seed's rule:" in cap.out and "SSIM on faces" in cap.out
     assert "nope.mp4: no such file" in cap.err
+
+
+def test_verdict_shows_the_frame_models_probability_by_default(face_clip, capsys):
+    from dfexplore.framemodel import resolve_frame_model
+
+    model = resolve_frame_model("default")
+    assert main(["verdict", str(face_clip), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert 0 <= d["probability"] <= 1 and d["probability_source"] == model.name and d["frame_crops"] > 0
+    assert main(["verdict", str(face_clip), "--json", "--frame-model", "none"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["probability"] is None and d["probability_source"] is None
+    assert main(["verdict", str(face_clip), "--frame-model", "none"]) == 0
+    assert capsys.readouterr().out.startswith("face.mp4: no frame model; seed's rule: ")
+
+
+def test_a_missing_frame_model_is_a_clear_error(face_clip, tmp_path, capsys):
+    assert main(["verdict", str(face_clip), "--frame-model", str(tmp_path / "m.tflite")]) == 1
+    assert "--frame-model: no frame model at" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["verdict", str(face_clip), "--frame-model", "model.keras"])
+    assert "expected 'default', 'none' or a .tflite file" in capsys.readouterr().err
 
 
 def test_info(face_clip, capsys):

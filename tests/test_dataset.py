@@ -520,3 +520,15 @@ def test_pairs_present_and_all(tmp_path):
 def test_pairs_empty_without_fakes(tmp_path):
     ds = Dataset.from_metadata(write_folder(tmp_path / "ds", {"a.mp4": {"label": "REAL"}}) / "metadata.json")
     assert ds.pairs().empty and list(ds.pairs().columns) == ["original", "exists", "original_exists"]
+
+
+@pytest.mark.parametrize("name, want", [
+    ("abofeumbvv.mp4", "DFDC"), ("ffpp_c23_634_660_FaceSwap.mp4", "FaceForensics++"),
+    ("004_982_NeuralTextures.mp4", "FaceForensics++"), ("004.mp4", "FaceForensics++"),
+    ("gipallee_real.mp4", "other"), ("abofeumbvvx.mp4", "other"), ("Abofeumbvv.mp4", "other"),
+    ("some/folder/aaaaaaaaaa.mp4", "DFDC"),
+])
+def test_guess_source_by_name(name, want):
+    from dfexplore.dataset import SOURCES, guess_source
+
+    assert guess_source(name) == want and want in SOURCES

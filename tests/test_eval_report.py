@@ -11,6 +11,8 @@ from sklearn.metrics import roc_auc_score
 
 from dfexplore.eval_report import (
     Comparison,
+    by_source,
+    describe_frame,
     compare_learned,
     misclassified,
     scan_summary,
@@ -136,3 +138,48 @@ def test_spectrum_ends(table):
                        f"and the highest-frequency bin is 0 in {n - 2}"
     empty = spectrum_ends(t.assign(label=None))
     assert empty.n == 0 and empty.hold and "nothing to say" in str(empty)
+
+
+def _evaluation_of(files, labels, frame, groups=None):
+    n = len(files)
+    pred = pd.DataFrame({"file": files, "label": labels, "group": groups if groups is not None else files,
+                         "fold": -1, "learned_method": "x", "frame": frame, "rule": np.full(n, 0.5),
+                         "rule_ssim_min": np.linspace(0, 1, n)})
+    return Evaluation(table=pd.DataFrame(), confusion={}, predictions=pred, descriptions={}, scheme="",
+                      selection={})
+
+
+def test_by_source_splits_by_file_name_and_brackets_each_estimate():
+    from dfexplore.metrics import dfdc_log_loss
+
+    files = ["aaaaaaaaaa.mp4", "bbbbbbbbbb.mp4", "cccccccccc.mp4", "dddddddddd.mp4",
+             "001.mp4", "001_002_Deepfakes.mp4", "003.mp4", "003_004_FaceSwap.mp4", "x_real.mp4", "x_fake.mp4"]
+    labels = ["REAL", "FAKE", "REAL", "FAKE", "REAL", "FAKE", "REAL", "FAKE", "REAL", "FAKE"]
+    frame = np.array([0.2, 0.8, 0.6, 0.4, 0.3, 0.7, 0.4, 0.45, 0.5, 0.9])
+    t = by_source(_evaluation_of(files, labels, frame), methods=("frame", "rule_ssim_min", "absent"), n_boot=300)
+    assert t["source"].unique().tolist() == ["all", "FaceForensics++", "DFDC", "other"]
+    assert set(t["method"]) == {"frame", "rule_ssim_min"}
+    row = t.set_index(["source", "method"]).loc[("DFDC", "frame")]
+    y = np.array([0, 1, 0, 1])
+    assert row["n"] == 4 and row["n_fake"] == 2
+    assert row["auc"] == pytest.approx(roc_auc_score(y, frame[:4]))
+    assert row["log_loss"] == pytest.approx(dfdc_log_loss(y, frame[:4]))
+    for _, r in t.iterrows():
+        assert r["auc_low"] <= r["auc"] <= r["auc_high"]
+        if r["method"] == "frame":
+            assert r["log_loss_low"] <= r["log_loss"] <= r["log_loss_high"]
+        else:  # a score, not a probability: AUC only
+            assert math.isnan(r["log_loss"])
+
+
+def test_describe_frame_says_beats_or_not_from_the_numbers():
+    t = pd.DataFrame({"method": ["frame", "learned", "rule"], "log_loss": [0.60, 0.65, 0.55],
+                      "auc": [0.70, 0.60, 0.75], "n": [10, 10, 10]})
+    text = describe_frame(t)
+    assert "the frame model beats the learned feature model on AUC: 0.700 vs 0.600" in text
+    assert "the frame model beats the learned feature model on log loss: 0.600 vs 0.650" in text
+    assert "the frame model does not beat the seed's rule on AUC: 0.700 vs 0.750" in text
+    assert "the frame model does not beat the seed's rule on log loss: 0.600 vs 0.550" in text
+    assert "the frame model beats the constant 0.5 on log loss" in text
+    none = t.assign(n=[0, 10, 10], log_loss=[math.nan, 0.6, 0.5])
+    assert describe_frame(none).startswith("no frame-model P(FAKE)")

@@ -31,7 +31,6 @@ from dfexplore.framemodel import (
     split_by_group,
     train_frame_model,
     video_crops,
-    video_probability,
 )
 from dfexplore.framemodel.data import black_border_share
 from dfexplore.selfblend import keypoints_in_crop
@@ -298,15 +297,3 @@ def test_export_wants_a_tflite_name(trained, tmp_path):
         export_tflite(trained[0], tmp_path / "model.keras")
 
 
-@pytest.mark.parametrize(
-    "probs, how, want",
-    [([0.1, 0.9, 0.5, 0.3], "mean", 0.45), ([0.1, 0.9, 0.5, 0.3], "top_half", 0.7), ([0.2, 0.4, 0.9], "top_half", 0.65),
-     ([0.7], "top_half", 0.7), ([], "mean", 0.5)],
-)
-def test_video_probability(probs, how, want):
-    assert video_probability(probs, how) == pytest.approx(want)
-
-
-def test_video_probability_names_its_choices():
-    with pytest.raises(ValueError, match="how must be one of"):
-        video_probability([0.5], "median")

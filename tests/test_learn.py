@@ -4,6 +4,7 @@ the honest evaluation against the seed's rule, the CLI commands and the explorer
 import json
 import math
 import shutil
+import zlib
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,7 @@ from dfexplore import __version__
 from dfexplore.classify import rule_probability
 from dfexplore.errors import DfexploreError
 from dfexplore.features import FEATURE_NAMES, FEATURES_VERSION, empty_features
+from dfexplore.results import RESULTS_VERSION
 from dfexplore.learn import (
     BOOSTING_MIN_PER_CLASS,
     MODEL_VERSION,
@@ -57,9 +59,13 @@ def results_table(n_orig=25, fakes_per=1, signal=3.0, seed=0, prefix="v", errors
             "file": file, "path": f"/data/{file}", "label": label, "original": original, "split": "train",
             "verdict": verdict, "rule_probability": rule_probability(verdict), "probability": math.nan,
             "probability_source": None, "basis": "face", "frames_read": 300, "face_fraction": 1.0,
+            # a frame model's P(FAKE), from its own generator so that the other columns' draws stay as they were
+            "frame_probability": float(np.clip(
+                np.random.default_rng(zlib.crc32(file.encode())).normal(0.45 + 0.1 * fake, 0.1), 0.01, 0.99)),
+            "frame_model": "frame-test 0123456789ab", "frame_crops": 32,
             "rule_min": rule_min, "rule_mean": rule_min + 0.03, "rule_half_range": half_range, "n_scores": 299,
             **dict(zip(FEATURE_NAMES, feats)),
-            "error": error, "seconds": 1.0, "results_version": 1, "features_version": FEATURES_VERSION,
+            "error": error, "seconds": 1.0, "results_version": RESULTS_VERSION, "features_version": FEATURES_VERSION,
             "dfexplore_version": __version__,
         }
         rows.append(d)
@@ -193,6 +199,28 @@ def test_feature_matrix_is_float_with_nan_for_missing():
 # --------------------------------------------------------------------------- honest evaluation
 
 
+def test_the_frame_row_scores_the_frame_models_column():
+    from sklearn.metrics import roc_auc_score
+
+    df = results_table(n_orig=10, signal=1.0)
+    ev = evaluate(df)
+    t = ev.table.set_index("method")
+    rows = df[df["error"].isna() & df["label"].notna()]
+    y = (rows["label"] == "FAKE").to_numpy(int)
+    p = rows["frame_probability"].to_numpy(float)
+    assert t.loc["frame", "auc"] == pytest.approx(roc_auc_score(y, p))
+    assert t.loc["frame", "log_loss"] == pytest.approx(sklearn_log_loss(y, p))
+    assert t.loc["frame", "n"] == len(rows)
+    assert "frame-test 0123456789ab" in ev.descriptions["frame"]
+
+
+def test_a_table_without_frame_probabilities_says_so():
+    df = results_table(n_orig=10, signal=1.0).assign(frame_probability=math.nan, frame_model=None)
+    ev = evaluate(df)
+    assert ev.table.set_index("method").loc["frame", "n"] == 0
+    assert any(n.startswith("frame: no frame-model P(FAKE)") for n in ev.notes)
+
+
 def test_the_learned_model_beats_the_rule_on_a_separating_feature():
     ev = evaluate(results_table(n_orig=25, signal=4.0, noface=4))
     t = ev.table.set_index("method")
@@ -209,7 +237,7 @@ def test_the_learned_model_beats_the_rule_on_a_separating_feature():
     for g, folds in p.groupby("group")["fold"]:
         assert folds.nunique() == 1, g
     assert "nested grouped cross-validation" in ev.scheme
-    assert set(ev.confusion) == {"learned", "rule", "prior", "constant"}
+    assert set(ev.confusion) == {"frame", "learned", "rule", "prior", "constant"}
     c = ev.confusion["learned"]
     assert c.shape == (2, 2) and c.to_numpy().sum() == 54 and list(c.index) == ["REAL", "FAKE"]
     assert c.loc["FAKE"].sum() == (p["label"] == "FAKE").sum()
@@ -235,8 +263,8 @@ def test_evaluation_renders_as_text_markdown_and_json():
     assert "| learned " in md and "|---" in md and "true FAKE" in md
     assert "learned" in text and "|" not in text.splitlines()[2] and "2 with an error, 1 unlabelled" in text
     d = json.loads(json.dumps(ev.to_dict(), allow_nan=False))  # NaN written as null
-    assert [r["method"] for r in d["table"]] == ["learned", "rule", "rule_ssim_min", "prior", "constant"]
-    assert d["table"][2]["log_loss"] is None and d["selection"]["left_out_error"] == 2
+    assert [r["method"] for r in d["table"]] == ["frame", "learned", "rule", "rule_ssim_min", "prior", "constant"]
+    assert d["table"][3]["log_loss"] is None and d["selection"]["left_out_error"] == 2
     assert np.array(d["confusion"]["rule"]["counts"]).sum() == 24
 
 

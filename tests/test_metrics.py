@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from dfexplore.metrics import Accuracy, accuracy_with_interval, wilson_interval
@@ -87,3 +88,52 @@ def test_accuracy_with_interval():
     assert str(accuracy_with_interval(13, 14, 0.9)).startswith("13/14 = 0.929 (90% Wilson interval")
     with pytest.raises(ValueError, match="at least 1"):
         accuracy_with_interval(0, 0)
+
+
+# ---- AUC and bootstrap intervals ----------------------------------------------------------------
+
+
+def test_auc_matches_scikit_learn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from dfexplore.metrics import auc
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 50)
+    s = np.round(rng.normal(y * 0.5, 1.0), 1)  # rounded: many ties
+    assert auc(y, s) == pytest.approx(roc_auc_score(y, s))
+    assert np.isnan(auc([1, 1], [0.2, 0.3]))
+
+
+def test_bootstrap_interval_brackets_the_estimate_and_narrows_with_data():
+    from dfexplore.metrics import auc, bootstrap_interval, dfdc_log_loss
+
+    rng = np.random.default_rng(1)
+    def data(n):
+        y = np.r_[np.zeros(n), np.ones(n)].astype(int)
+        return y, np.clip(rng.normal(0.4 + 0.2 * y, 0.15), 0.01, 0.99)
+    y, p = data(10)
+    lo, hi = bootstrap_interval(y, p, auc)
+    assert lo <= auc(y, p) <= hi and 0 <= lo < hi <= 1
+    y2, p2 = data(200)
+    lo2, hi2 = bootstrap_interval(y2, p2, auc)
+    assert hi2 - lo2 < hi - lo
+    lo, hi = bootstrap_interval(y, p, dfdc_log_loss)
+    assert lo <= dfdc_log_loss(y, p) <= hi
+    # the same seed gives the same interval
+    assert bootstrap_interval(y, p, auc, seed=3) == bootstrap_interval(y, p, auc, seed=3)
+
+
+def test_bootstrap_by_group_draws_whole_groups():
+    from dfexplore.metrics import bootstrap_interval
+
+    seen = []
+    def metric(y, p):
+        seen.append(sorted(p.tolist()))
+        return float(np.mean(p))
+    y = np.array([0, 1, 0, 1])
+    p = np.array([1.0, 1.0, 2.0, 2.0])  # groups a = {0, 1}, b = {2, 3}
+    bootstrap_interval(y, p, metric, n_boot=50, groups=["a", "a", "b", "b"])
+    # every draw holds groups whole: each value appears an even number of times
+    assert all(all(d.count(v) % 2 == 0 for v in set(d)) for d in seen)
+    assert all(np.isnan(v) for v in bootstrap_interval([1], [0.5], metric))

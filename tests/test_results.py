@@ -30,7 +30,8 @@ def _analysis(basis=Basis.FACE):
                            n_scores=9, spread=0.1, floor=0.92, reason="")
     features = dict.fromkeys(FEATURE_NAMES, 0.5)
     return SimpleNamespace(verdict=Verdict.REAL, basis=basis, frames_read=10, face_fraction=1.0, report=report,
-                           features=features, seconds=0.25)
+                           features=features, seconds=0.25, probability=0.7,
+                           probability_source="frame-test 0123456789ab", frame_probabilities=np.full(5, 0.7))
 
 
 def _table():

@@ -21,6 +21,7 @@ from dfexplore.rule_report import (
     VERDICT_COLUMNS,
     analyze_dataset,
     describe_pairs,
+    describe_probabilities,
     describe_verdicts,
     describe_video,
     pair_verdicts,
@@ -44,6 +45,8 @@ class _Analysis:
     basis: str = "face"
     face_fraction: float = 1.0
     frames_read: int = 4
+    probability: float = float("nan")
+    probability_source: str | None = None
 
     @property
     def report(self):
@@ -210,3 +213,26 @@ def test_rule_plane_returns_a_figure(rows):
         assert ax.get_xlim()[1] == 1.0 and ax.get_xlim()[0] <= 0.4
     finally:
         plt.close("all")
+
+
+def test_describe_probabilities_on_any_table():
+    from sklearn.metrics import roc_auc_score
+
+    class _DS:
+        def label(self, name):
+            return {"a.mp4": "REAL", "b.mp4": "FAKE", "c.mp4": "REAL", "d.mp4": "FAKE"}.get(name)
+
+    ps = {"a.mp4": 0.3, "b.mp4": 0.7, "c.mp4": 0.6, "d.mp4": 0.55, "e.mp4": 0.5}
+    analyses = {n: _Analysis(REAL_S, probability=p, probability_source="m 123") for n, p in ps.items()}
+    t = verdict_table(analyses, _DS())
+    assert t["p_fake"].tolist() == list(ps.values())
+    text = describe_probabilities(t, analyses)
+    assert text.splitlines()[0] == "P(FAKE) from the frame model m 123 on 5 videos"
+    assert "REAL: 2 videos, mean P(FAKE) 0.45" in text and "FAKE: 2 videos, mean P(FAKE) 0.62" in text
+    want = roc_auc_score([0, 1, 0, 1], [0.3, 0.7, 0.6, 0.55])
+    assert f"AUC {want:.2f} (95 % bootstrap" in text
+    # one class, no model, nothing analysed: it says what cannot be computed
+    one = t[t["label"] == "REAL"]
+    assert "need videos of both labels" in describe_probabilities(one)
+    assert "no frame-model P(FAKE)" in describe_probabilities(t.assign(p_fake=float("nan")))
+    assert "no frame-model P(FAKE)" in describe_probabilities(verdict_table(PerFile(), _DS()))

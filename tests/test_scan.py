@@ -92,8 +92,11 @@ def test_rows_are_analyze_video_results(sample_folder):
         assert row["face_fraction"] == pytest.approx(a.face_fraction)
         np.testing.assert_array_equal(row[list(FEATURE_NAMES)].to_numpy(float),
                                       [a.features[n] for n in FEATURE_NAMES])
-        assert row["rule_probability"] == row["probability"] == rule_probability(a.verdict)
-        assert row["probability_source"] == "rule" and row["error"] is None
+        assert row["rule_probability"] == rule_probability(a.verdict)
+        # P(FAKE) is the shipped frame model's by default
+        assert row["probability"] == row["frame_probability"] == pytest.approx(a.probability, abs=1e-12)
+        assert row["probability_source"] == row["frame_model"] == a.probability_source is not None
+        assert row["frame_crops"] == len(a.frame_probabilities) and row["error"] is None
         entry = meta[row["file"]]
         assert (row["label"], row["original"], row["split"]) == (entry["label"], entry["original"], entry["split"])
         assert (row["results_version"], row["features_version"]) == (RESULTS_VERSION, FEATURES_VERSION)
@@ -134,6 +137,28 @@ def test_unexpected_exceptions_become_error_rows_and_are_not_cached(folder, monk
     calls.clear()
     scan(folder, progress=False, **PARAMS)
     assert [Path(p).name for p in calls] == ["synth_hopper_real_01.mp4"]  # only the failure is retried
+
+
+def test_without_a_frame_model_the_rule_answers_and_the_cache_keeps_them_apart(sample_folder, tmp_path):
+    cache = tmp_path / "cache"
+    plain = scan(sample_folder, cache_dir=cache, progress=False, frame_model=None, **PARAMS)
+    assert (plain["probability"] == plain["rule_probability"]).all() and (plain["probability_source"] == "rule").all()
+    assert plain["frame_probability"].isna().all() and plain["frame_model"].isna().all()
+    # another frame model is another cache entry: nothing is read from the first scan
+    framed = scan(sample_folder, cache_dir=cache, progress=False, **PARAMS)
+    assert framed.attrs["summary"]["cached"] == 0 and framed["frame_probability"].notna().all()
+    again = scan(sample_folder, cache_dir=cache, progress=False, **PARAMS)
+    assert again.attrs["summary"]["cached"] == len(again)
+    pd.testing.assert_series_equal(again["probability"], framed["probability"])
+
+
+def test_a_frame_model_must_be_a_path_for_the_workers(sample_folder):
+    from dfexplore.framemodel import resolve_frame_model
+
+    with pytest.raises(TypeError, match="frame_model must be"):
+        scan(sample_folder, cache=False, progress=False, frame_model=resolve_frame_model("default"), **PARAMS)
+    with pytest.raises(DfexploreError, match="no frame model at"):
+        scan(sample_folder, cache=False, progress=False, frame_model="/nowhere/m.tflite", **PARAMS)
 
 
 def test_scan_video_never_raises_for_a_bad_file(tmp_path):
@@ -404,7 +429,8 @@ def test_results_round_trip(folder, tmp_path, suffix):
 
 @pytest.mark.parametrize(
     "column, value, match",
-    [("results_version", 0, r"older dfexplore \(results version 0, this one reads 1\); re-run `dfexplore scan`"),
+    [("results_version", 0,
+      rf"older dfexplore \(results version 0, this one reads {RESULTS_VERSION}\); re-run `dfexplore scan`"),
      ("results_version", 7, r"newer dfexplore \(results version 7"),
      ("features_version", 0, r"older dfexplore \(features version 0")],
 )
@@ -464,8 +490,9 @@ def test_cli_scan_exits_1_with_a_bad_video(folder, tmp_path, capsys):
     assert code == 1
     assert "random.mp4: cannot be opened as a video" in cap.err and "scanned" not in cap.err  # --quiet
     lines = cap.out.splitlines()
-    assert lines[0].split() == ["file", "label", "verdict", "probability", "error"]
-    assert len(lines) == 7 and any(line.lstrip().startswith("random.mp4") and "cannot be opened" in line
+    assert lines[0].split() == ["file", "label", "P(FAKE)", "seed_rule", "error"]
+    assert lines[-1].startswith("P(FAKE) from ")
+    assert len(lines) == 8 and any(line.lstrip().startswith("random.mp4") and "cannot be opened" in line
                                    for line in lines)
     # a second run gets the failure from the cache, still reports it and still exits 1
     assert main(["scan", str(folder), "--max-frames", "6", "--cache-dir", str(tmp_path / "c"), "--quiet"]) == 1

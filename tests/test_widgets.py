@@ -491,3 +491,13 @@ def test_import_dfexplore_does_not_import_ipywidgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_frame_models_probability_is_shown_before_the_seeds_verdict(state):
+    result = state.select("real.mp4")
+    a = result.analysis
+    assert a.probability_source is not None  # the shipped model, with no setting
+    html = verdict_html(result)
+    assert f'<span class="dfx-frame-proba" style="font-weight:bold">P(FAKE) = {a.probability:.2f}</span>' in html
+    assert html.index("dfx-frame-proba") < html.index("seed's rule:") < html.index('class="dfx-verdict"')
+    assert "why the seed's rule says so:" in html

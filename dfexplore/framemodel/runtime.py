@@ -13,9 +13,9 @@ linear when enlarging) and turned into an NCHW blob with
 ``[0, 1]``, no mean -- exactly what the Keras model was trained on.  OpenCV's
 TFLite importer takes NCHW blobs and transposes them for the NHWC graph.
 
-:func:`video_probability` turns the crops' probabilities into one per video
-(``"mean"``, or ``"top_half"``: the mean of the higher half, which lets a
-fake that shows in some frames only count more).
+Turning the crops' probabilities into one calibrated P(FAKE) per video is
+:mod:`dfexplore.framemodel.calibration`'s job; a model with its calibration
+and crop settings is :class:`dfexplore.framemodel.model.FrameModel`.
 
 This module imports OpenCV and NumPy only.
 """
@@ -30,10 +30,7 @@ import numpy as np
 
 from .network import INPUT_SIZE
 
-__all__ = ["FrameScorer", "video_probability", "AGGREGATIONS"]
-
-#: Ways to aggregate crop probabilities into a video probability.
-AGGREGATIONS = ("mean", "top_half")
+__all__ = ["FrameScorer"]
 
 
 class FrameScorer:
@@ -103,24 +100,3 @@ class FrameScorer:
 
     def __repr__(self) -> str:
         return f"FrameScorer({str(self.path)!r}, input_size={self.input_size})"
-
-
-def video_probability(probabilities, how: str = "mean", empty: float = 0.5) -> float:
-    """One P(FAKE) for a video from its crops' probabilities.
-
-    Parameters
-    ----------
-    probabilities : array_like, shape (N,)
-    how : {"mean", "top_half"}
-        ``"mean"``; ``"top_half"``: the mean of the ``ceil(N / 2)`` highest.
-    empty : float
-        The answer when there are no crops (no face found): 0.5, "no idea", by default.
-    """
-    if how not in AGGREGATIONS:
-        raise ValueError(f"how must be one of {AGGREGATIONS}, got {how!r}")
-    p = np.sort(np.asarray(probabilities, np.float64).reshape(-1))
-    if p.size == 0:
-        return float(empty)
-    if how == "top_half":
-        p = p[p.size // 2 :] if p.size > 1 else p
-    return float(p.mean())

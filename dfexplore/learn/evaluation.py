@@ -1,4 +1,4 @@
-"""Evaluation: the seed's rule, the learned model and constants scored side by side on the same videos.
+"""Evaluation: the frame model, the learned feature model, the seed's rule and constants side by side.
 
 One result type, :class:`Evaluation`, for both ways of getting the learned
 model's predictions: out-of-fold predictions of nested grouped
@@ -25,7 +25,7 @@ __all__ = ["METHODS", "Evaluation", "evaluate"]
 
 
 #: The methods :func:`evaluate` compares, in table order.
-METHODS = ("learned", "rule", "rule_ssim_min", "prior", "constant")
+METHODS = ("frame", "learned", "rule", "rule_ssim_min", "prior", "constant")
 
 _DESCRIPTIONS = {
     "rule": "the seed's threshold rule, its verdict read as P(FAKE) (REAL 0.2, MAYBE_FAKE 0.6, FAKE 0.8)",
@@ -133,6 +133,13 @@ def _render_table(head: list[str], rows: list[list[str]], markdown: bool) -> lis
     return [line(head), sep if markdown else "  ".join("-" * w for w in widths)] + [line(r) for r in rows]
 
 
+def _frame_description(sources: list) -> str:
+    what = ("the frame model (" + ", ".join(sources) + ")") if sources else "the frame model"
+    return (f"{what}: calibrated P(FAKE) from face crops, a CNN trained on real faces and their self-blends "
+            "(no fake video); the shipped model's calibration was fitted on dfdc_sample, so on those clips its "
+            "log loss is in-sample (its card holds the leave-one-out numbers)")
+
+
 def _rule_column(rows: pd.DataFrame) -> np.ndarray:
     """``rule_probability``, filled from ``verdict`` where it is missing."""
     p = (pd.to_numeric(rows["rule_probability"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -174,6 +181,7 @@ def evaluate(df: pd.DataFrame, model: Model | None = None) -> Evaluation:
         (without a model) too few groups to cross-validate.
     """
     check_table(df, ("rule_min",))
+    frame_sources = sorted({str(v) for v in df.get("frame_model", pd.Series(dtype=object)).dropna()})
     rows, selection = labelled_rows(df)
     if not len(rows):
         raise DfexploreError(
@@ -227,8 +235,16 @@ def evaluate(df: pd.DataFrame, model: Model | None = None) -> Evaluation:
                 "training data: this is not a held-out evaluation"
             )
     rule = _rule_column(rows)
+    frame = (pd.to_numeric(rows["frame_probability"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+             if "frame_probability" in rows.columns else np.full(len(rows), np.nan))
+    if not np.isfinite(frame).any():
+        notes.append("frame: no frame-model P(FAKE) in this table (scanned with --frame-model none, or no model "
+                     "is installed)")
+    elif len(frame_sources) > 1:
+        notes.append(f"frame: the rows were scored by {len(frame_sources)} different frame models: "
+                     + ", ".join(frame_sources))
     ssim_min = pd.to_numeric(rows["rule_min"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    preds = {"learned": learned, "rule": rule, "rule_ssim_min": 1.0 - ssim_min, "prior": prior,
+    preds = {"frame": frame, "learned": learned, "rule": rule, "rule_ssim_min": 1.0 - ssim_min, "prior": prior,
              "constant": np.full(len(rows), 0.5)}
     records, confusion = [], {}
     for m in METHODS:
@@ -242,7 +258,7 @@ def evaluate(df: pd.DataFrame, model: Model | None = None) -> Evaluation:
                 index=pd.Index(list(BINARY_LABELS), name="true"),
                 columns=pd.Index(list(BINARY_LABELS), name="predicted"),
             )
-        if s["n"] < len(rows):
+        if s["n"] < len(rows) and (m != "frame" or s["n"] > 0):
             notes.append(f"{m}: {len(rows) - s['n']} videos without a value left out of its scores")
     if len(np.unique(y)) < 2:
         notes.append("only one class among these videos: AUC is undefined")
@@ -258,7 +274,7 @@ def evaluate(df: pd.DataFrame, model: Model | None = None) -> Evaluation:
         table=pd.DataFrame.from_records(records, columns=["method", "log_loss", "auc", "accuracy", "n"]),
         confusion=confusion,
         predictions=predictions,
-        descriptions={"learned": description, **_DESCRIPTIONS},
+        descriptions={"frame": _frame_description(frame_sources), "learned": description, **_DESCRIPTIONS},
         scheme=scheme,
         selection=selection,
         model=model_info,

@@ -44,7 +44,7 @@ properties), :mod:`.frames` (images of frames and faces), :mod:`.series`
 
 from ._common import LABEL_COLORS
 from .evaluation import feature_distributions, roc_curves
-from .frames import drop_frames, face_preview, fake_and_original, frame_grid, self_blend_grid
+from .frames import drop_frames, face_preview, fake_and_original, frame_grid, occlusion_grid, self_blend_grid
 from .overview import label_pie, property_histograms
 from .series import similarity_plot
 
@@ -57,6 +57,7 @@ __all__ = [
     "drop_frames",
     "fake_and_original",
     "self_blend_grid",
+    "occlusion_grid",
     "property_histograms",
     "feature_distributions",
     "roc_curves",

@@ -421,3 +421,53 @@ def self_blend_grid(crops, keypoints, blends, titles=None, diff_gain: float = 4.
             ax.set_title(name, fontsize=9)
             ax.set_axis_off()
     return fig
+
+
+def occlusion_grid(crops, maps, titles=None, alpha: float = 0.55) -> Figure:
+    """One row per face: the crop, and the crop under its occlusion map (red: hiding it lowers P(FAKE)).
+
+    Parameters
+    ----------
+    crops : sequence of ndarray, shape (S, S, 3), uint8, RGB
+        The crops the frame model scored.
+    maps : sequence of ndarray, shape (S, S), float
+        :func:`dfexplore.framemodel.occlusion_map` of each crop: the drop in
+        P(blend) when a region is hidden.
+    titles : sequence of str, optional
+        One title per row, above the first panel.
+    alpha : float
+        Opacity of the map over the crop.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The colour scale is symmetric around 0 and shared by all rows
+        (red: the region raises P(FAKE); blue: it lowers it).
+
+    Raises
+    ------
+    ValueError
+        When the sequences are empty, differ in length, or a map's shape differs from its crop's.
+    """
+    crops, maps = list(crops), [np.asarray(m, float) for m in maps]
+    titles = list(titles) if titles is not None else [""] * len(crops)
+    n = len(crops)
+    if n == 0 or not (len(maps) == len(titles) == n):
+        raise ValueError(f"need as many crops, maps and titles (at least one), got {len(crops)}, {len(maps)}, "
+                         f"{len(titles)}")
+    limit = max(float(np.max(np.abs(m))) for m in maps) or 1e-6
+    fig, axs = plt.subplots(n, 2, figsize=(5.6, 2.8 * n), squeeze=False, layout="constrained")
+    image = None
+    for row, (crop_, heat, title) in enumerate(zip(crops, maps, titles)):
+        crop_ = _check_frame(crop_, f"crops[{row}]")
+        if heat.shape != crop_.shape[:2]:
+            raise ValueError(f"maps[{row}] has shape {heat.shape}, its crop {crop_.shape[:2]}")
+        axs[row, 0].imshow(crop_)
+        axs[row, 0].set_title(title or "crop", fontsize=9)
+        axs[row, 1].imshow(crop_)
+        image = axs[row, 1].imshow(heat, cmap="RdBu_r", vmin=-limit, vmax=limit, alpha=alpha)
+        axs[row, 1].set_title("drop in P(FAKE) when hidden", fontsize=9)
+        for ax in axs[row]:
+            ax.set_axis_off()
+    fig.colorbar(image, ax=axs[:, 1], shrink=0.6, label="P(FAKE) - P(FAKE, region hidden)")
+    return fig

@@ -13,7 +13,9 @@ import pandas as pd
 from ..config import cache_dir as default_cache_root
 from ..dataset import Dataset
 from ..errors import DfexploreError
-from ..results import COLUMNS, RowAnalysis, check_writable, error_row, results_path, typed, write_results
+from ..framemodel.model import resolve_frame_model
+from ..results import (COLUMNS, RowAnalysis, check_writable, error_row, full_row, results_path, typed,
+                       write_results)
 from .cache import ScanCache
 from .progress import progress_bar
 from .runners import make_runner, workers_detector
@@ -61,8 +63,10 @@ def scan(
     cache_dir : str or Path, optional
         The cache folder; default ``config.cache_dir() / "scan"``.
     model : object with ``predict_proba(analysis) -> float``, optional
-        A learned classifier for the ``probability`` column; it gets a
-        :class:`~dfexplore.results.RowAnalysis`.  Without one, ``probability`` is the rule's.
+        A learned feature classifier for the ``probability`` column; it gets a
+        :class:`~dfexplore.results.RowAnalysis`.  Without one, ``probability``
+        is the frame model's P(FAKE) (``frame_model``, the shipped one by
+        default), or the seed rule's with ``frame_model=None``.
     detector : str or FaceDetector
         ``"haar"`` or ``"mtcnn"`` (built once per process; the calling process
         builds one too, for its ``repr`` in the cache key), or a detector
@@ -72,7 +76,9 @@ def scan(
     **analysis_params
         Passed to :func:`~dfexplore.analysis.analyze_video`: ``size``,
         ``stride``, ``detect_every``, ``margin``, ``max_frames``, ``backend``,
-        ``spread``, ``floor``, ``min_face_pairs``.
+        ``spread``, ``floor``, ``min_face_pairs``, ``frame_model``
+        (``"default"``, ``None`` or a ``.tflite`` path: a string, so that
+        workers can build it), ``frame_crops``.
 
     Returns
     -------
@@ -98,10 +104,15 @@ def scan(
     params = _checked_params(jobs, dask, analysis_params)
     dataset, videos = _present_videos(source)
     worker_detector, detector_repr = workers_detector(detector, in_process=dask is None and jobs == 1)
+    try:
+        frame_model = resolve_frame_model(params["frame_model"])
+    except ValueError as exc:
+        raise DfexploreError(f"frame model: {exc}") from None
     store = None
     if cache:
         root = Path(cache_dir) if cache_dir is not None else default_cache_root() / "scan"
-        store = ScanCache(root, params, detector_repr)
+        # the model's name holds its file's hash: another model means other rows
+        store = ScanCache(root, {**params, "frame_model": frame_model.name if frame_model else None}, detector_repr)
     runner = make_runner(worker_detector, params, jobs=int(jobs), dask=dask)
     where = dataset.root if dataset.root is not None else dataset.metadata_path
     with progress_bar(len(videos), progress, desc=f"scan {Path(str(where)).name}", log=log) as bar:
@@ -122,6 +133,9 @@ def scan(
 def _checked_params(jobs, dask, analysis_params: dict) -> dict:
     """The analysis parameters with their defaults, after checking them and ``jobs`` / ``dask``."""
     check_params(analysis_params)
+    analysis_params = dict(analysis_params)
+    if isinstance(analysis_params.get("frame_model"), Path):
+        analysis_params["frame_model"] = str(analysis_params["frame_model"])
     if not isinstance(jobs, (int, np.integer)) or isinstance(jobs, bool) or jobs < 1:
         raise ValueError(f"jobs must be a whole number >= 1, got {jobs!r}")
     if dask is not None and jobs != 1:
@@ -211,8 +225,7 @@ def _table(rows: list[dict], meta: pd.DataFrame, model) -> pd.DataFrame:
     records = []
     for row in rows:
         entry = meta.loc[row["file"]]
-        full = dict(row, label=entry["label"], original=entry["original"], split=entry["split"],
-                    probability=row["rule_probability"], probability_source="rule")
+        full = full_row(row, entry["label"], entry["original"], entry["split"])
         if model is not None:
             full["probability_source"] = "model"
             full["probability"] = math.nan

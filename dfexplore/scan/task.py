@@ -10,6 +10,7 @@ any other exception an error row with its traceback for the log.
 from __future__ import annotations
 
 import inspect
+import os
 import logging
 import time
 import traceback
@@ -91,6 +92,13 @@ def check_params(params: dict) -> None:
     for name in ("size", "stride", "detect_every"):
         if name in params and (not isinstance(params[name], (int, np.integer)) or params[name] < 1):
             raise ValueError(f"{name} must be a whole number >= 1, got {params[name]!r}")
+    fm = params.get("frame_model", "default")
+    if fm is not None and not isinstance(fm, (str, os.PathLike)):
+        raise TypeError(f"frame_model must be 'default', None or a path to a .tflite file, got {type(fm).__name__}; "
+                        "a scan's workers build the model from its file")
+    if "frame_crops" in params and (not isinstance(params["frame_crops"], (int, np.integer))
+                                    or params["frame_crops"] < 1):
+        raise ValueError(f"frame_crops must be a whole number >= 1, got {params['frame_crops']!r}")
     max_frames = params.get("max_frames")
     if max_frames is not None and (not isinstance(max_frames, (int, np.integer)) or max_frames < 1):
         raise ValueError(f"max_frames must be None or a whole number >= 1, got {max_frames!r}")

@@ -186,9 +186,11 @@ def overlay_png(fake: ExplorerResult, original: ExplorerResult) -> bytes:
 
 
 def verdict_html(result: ExplorerResult, classifier_name: str | None = None) -> str:
-    """The verdict, the true label, P(FAKE) and the reason, as HTML for the widget.
+    """P(FAKE), the seed rule's verdict, the true label and the rule's reason, as HTML for the widget.
 
-    The verdict itself is in ``<span class="dfx-verdict">``; an error gives
+    The frame model's P(FAKE) (from the analysis) is in ``<span
+    class="dfx-frame-proba">``, a classifier's in ``<span class="dfx-proba">``,
+    the seed rule's verdict in ``<span class="dfx-verdict">``; an error gives
     ``<div class="dfx-error">`` with the message instead.
     """
     name = html.escape(result.name)
@@ -204,17 +206,26 @@ def verdict_html(result: ExplorerResult, classifier_name: str | None = None) -> 
     colour = _VERDICT_COLORS.get(a.verdict, "#333")
     parts = [
         f'<div class="dfx-result" style="border-left:4px solid {colour};padding:4px 10px">',
-        f'<div style="font-size:1.3em"><b>{name}</b>: verdict '
-        f'<span class="dfx-verdict" style="color:{colour};font-weight:bold">{verdict}</span>'
-        f' &nbsp;\u00b7&nbsp; true label <span class="dfx-truth">{html.escape(truth)}</span>',
+        f'<div style="font-size:1.3em"><b>{name}</b>:',
     ]
+    if a.probability == a.probability and a.probability_source:  # the frame model's P(FAKE)
+        parts.append(
+            f' <span class="dfx-frame-proba" style="font-weight:bold">P(FAKE) = {a.probability:.2f}</span>'
+            f' <span style="color:{_MUTED_COLOR};font-size:0.75em">(frame model '
+            f"{html.escape(a.probability_source)}, {len(a.frame_probabilities)} face crops)</span> &nbsp;\u00b7&nbsp;"
+        )
     if result.probability is not None:
         who = f" ({html.escape(classifier_name)})" if classifier_name else ""
         parts.append(
-            f' &nbsp;\u00b7&nbsp; <span class="dfx-proba">P(FAKE) = {result.probability:.2f}</span>{who}'
+            f' <span class="dfx-proba">P(FAKE) = {result.probability:.2f}</span>{who} &nbsp;\u00b7&nbsp;'
         )
+    parts.append(
+        f" seed's rule: "
+        f'<span class="dfx-verdict" style="color:{colour};font-weight:bold">{verdict}</span>'
+        f' &nbsp;\u00b7&nbsp; true label <span class="dfx-truth">{html.escape(truth)}</span>'
+    )
     parts.append("</div>")
-    parts.append(f'<div class="dfx-reason">why: {html.escape(a.reason)}</div>')
+    parts.append(f'<div class="dfx-reason">why the seed\'s rule says so: {html.escape(a.reason)}</div>')
     basis = "face crops" if a.basis == Basis.FACE else "whole frames"
     parts.append(
         f'<div class="dfx-detail" style="color:{_MUTED_COLOR};font-size:0.9em">judged on {basis}; face in '
