@@ -158,7 +158,7 @@ else:
 if explained:
     fig = plots.occlusion_grid(
         [e[1] for e in explained], [e[4] for e in explained],
-        titles=[f"{name} ({ds.label(name) or 'unlabelled'}), frame {index}: P(blend) {p:.2f}"
+        titles=[f"{name}\n{ds.label(name) or 'unlabelled'}, frame {index}, P(blend) {p:.2f}"
                 for name, _, index, p, _ in explained],
     )
 else:

@@ -456,7 +456,7 @@ def occlusion_grid(crops, maps, titles=None, alpha: float = 0.55) -> Figure:
         raise ValueError(f"need as many crops, maps and titles (at least one), got {len(crops)}, {len(maps)}, "
                          f"{len(titles)}")
     limit = max(float(np.max(np.abs(m))) for m in maps) or 1e-6
-    fig, axs = plt.subplots(n, 2, figsize=(5.6, 2.8 * n), squeeze=False, layout="constrained")
+    fig, axs = plt.subplots(n, 2, figsize=(6.4, 3.1 * n), squeeze=False, layout="constrained")
     image = None
     for row, (crop_, heat, title) in enumerate(zip(crops, maps, titles)):
         crop_ = _check_frame(crop_, f"crops[{row}]")
