@@ -199,7 +199,7 @@ def dfdc_log_loss(y_true, p_fake) -> float:
 
 def scores(y: np.ndarray, p: np.ndarray, probabilistic: bool = True) -> dict:
     """log_loss, auc, accuracy (at 0.5: FAKE when p >= 0.5), n and the confusion matrix, on finite p."""
-    from sklearn.metrics import confusion_matrix, roc_auc_score
+    from sklearn.metrics import confusion_matrix
 
     ok = np.isfinite(p)
     y, p = y[ok], p[ok]
@@ -207,7 +207,7 @@ def scores(y: np.ndarray, p: np.ndarray, probabilistic: bool = True) -> dict:
     if len(y) == 0:
         return out
     if len(np.unique(y)) == 2:
-        out["auc"] = float(roc_auc_score(y, p))
+        out["auc"] = auc(y, p)
     if probabilistic:
         pred = (p >= 0.5).astype(int)
         out["log_loss"] = dfdc_log_loss(y, p)

@@ -170,6 +170,9 @@ def describe_probabilities(table: pd.DataFrame, analyses=None) -> str:
     for label, code in (("REAL", 0), ("FAKE", 1)):
         k = int((y == code).sum())
         lines.append(f"{label}: {k} videos" + (f", mean P(FAKE) {pl[y == code].mean():.2f}" if k else ""))
+    unlabelled = int((~table["label"].isin(BINARY_LABELS) & np.isfinite(p)).sum())
+    if unlabelled:
+        lines.append(f"unlabelled: {unlabelled} videos (not scored against a label)")
     if len(np.unique(y)) < 2:
         lines.append("AUC and log loss need videos of both labels: not computed here")
         return "\n".join(lines)

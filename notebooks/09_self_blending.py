@@ -176,7 +176,8 @@ for name, crop_, index, p, heat in explained:
 #   dataset). Look at the last column for where inside it: the mask's feathered edge is where a
 #   face swap blends, and low-ratio blends are barely visible.
 # * A pseudo-fake is not a deepfake. Whether a model trained on them recognises real fakes must
-#   be measured on real fakes it never saw: the README gives the one measurement so far (a hint
-#   on 14 clips, its interval including chance).
+#   be measured on real fakes it never saw: the shipped model's card (`dfexplore/models/frame.json`)
+#   and the README give its numbers on the 14 shared test clips — a hint, with wide intervals, and
+#   backwards on the two FaceForensics++ pairs.
 # * With only five keypoints the hull is a template placed by an affine map; on turned heads it
 #   fits less well than a dense face mesh would (`self_blend(..., dense=points)` takes one).

@@ -229,6 +229,7 @@ def test_describe_probabilities_on_any_table():
     text = describe_probabilities(t, analyses)
     assert text.splitlines()[0] == "P(FAKE) from the frame model m 123 on 5 videos"
     assert "REAL: 2 videos, mean P(FAKE) 0.45" in text and "FAKE: 2 videos, mean P(FAKE) 0.62" in text
+    assert "unlabelled: 1 videos (not scored against a label)" in text  # e.mp4
     want = roc_auc_score([0, 1, 0, 1], [0.3, 0.7, 0.6, 0.55])
     assert f"AUC {want:.2f} (95 % bootstrap" in text
     # one class, no model, nothing analysed: it says what cannot be computed

@@ -37,7 +37,7 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "frame.tflite"
 
 #: Side of a detector's face box over MTCNN's for the same face: median over 131 frames of the
 #: 23 real_faces and 14 dfdc_sample clips (every 60th of their first 240 frames where both found
-#: a face; 10th-90th percentile 0.87-1.02, centres within 0.5 % of the side).
+#: a face; 10th-90th percentile 0.87-1.02, centres within 0.5 % of the side); `tools/measure_box_scale.py`.
 BOX_SCALE = {"MTCNN": 1.0, "Haar": 0.94}
 
 

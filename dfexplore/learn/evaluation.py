@@ -136,8 +136,8 @@ def _render_table(head: list[str], rows: list[list[str]], markdown: bool) -> lis
 def _frame_description(sources: list) -> str:
     what = ("the frame model (" + ", ".join(sources) + ")") if sources else "the frame model"
     return (f"{what}: calibrated P(FAKE) from face crops, a CNN trained on real faces and their self-blends "
-            "(no fake video); the shipped model's calibration was fitted on dfdc_sample, so on those clips its "
-            "log loss is in-sample (its card holds the leave-one-out numbers)")
+            "(no fake video); the calibration of the model dfexplore ships was fitted on dfdc_sample, so on "
+            "those clips its log loss is in-sample (its card holds the leave-one-out numbers)")
 
 
 def _rule_column(rows: pd.DataFrame) -> np.ndarray:
