@@ -7,7 +7,8 @@ folder (``DFEXPLORE_CACHE``, default the platform's user cache directory).
 
 Optionally, ``DFEXPLORE_MODEL`` names a model file (``.dfmodel``) written by
 ``dfexplore train``, which loads without running code; the explorer (notebook 06, ``make app``) then shows its
-P(FAKE) beside the rule's verdict.
+P(FAKE) beside the rule's verdict; ``DFEXPLORE_RESULTS`` names a results file written by ``dfexplore scan``,
+whose verdicts and P(FAKE) the gallery shows on its thumbnails.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from pathlib import Path
 
 from .errors import DatasetError
 
-__all__ = ["DATA_ENV", "CACHE_ENV", "MODEL_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir", "is_sample", "model_path"]
+__all__ = ["DATA_ENV", "CACHE_ENV", "MODEL_ENV", "cache_dir", "sample_dir", "ensure_sample", "data_dir", "is_sample", "model_path",
+           "RESULTS_ENV", "results_path"]
 
 DATA_ENV = "DFEXPLORE_DATA"
 CACHE_ENV = "DFEXPLORE_CACHE"
 MODEL_ENV = "DFEXPLORE_MODEL"
+RESULTS_ENV = "DFEXPLORE_RESULTS"
 #: Bumped whenever the generated sample changes, so old caches are not reused.
 SAMPLE_VERSION = 1
 
@@ -115,5 +118,25 @@ def model_path() -> Path | None:
     if not path.is_file():
         raise DatasetError(
             f"{MODEL_ENV}={env!r} is not a file; set it to a model written by `dfexplore train` or unset it"
+        )
+    return path
+
+
+def results_path() -> Path | None:
+    """The results file (``.parquet`` or ``.csv``) named by ``DFEXPLORE_RESULTS``, or None when it is unset (or empty).
+
+    Raises
+    ------
+    DatasetError
+        When ``DFEXPLORE_RESULTS`` is set but is not a file.
+    """
+    env = os.environ.get(RESULTS_ENV)
+    if not env:
+        return None
+    path = Path(env).expanduser()
+    if not path.is_file():
+        raise DatasetError(
+            f"{RESULTS_ENV}={env!r} is not a file; set it to a results file written by "
+            "`dfexplore scan DIR --out FILE` or unset it"
         )
     return path

@@ -208,7 +208,7 @@ def _open(page, url: str) -> int:
     page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
     page.wait_for_selector(".dfx-picker select", timeout=TIMEOUT_MS)
     content = page.content()
-    assert "Video explorer" in content
+    assert "Gallery and video explorer" in content
     assert "VideoExplorer(ds," not in content and page.locator(".jp-InputPrompt, .cm-editor").count() == 0, \
         "code cells are shown"
     settings = page.locator(".dfx-settings").inner_text()
@@ -253,6 +253,24 @@ def _image(page, cls: str, previous_src: str | None = None) -> dict:
     )
 
 
+def _video(page, previous_src: str | None = None) -> dict:
+    """Wait until ``<video class=dfx-video>`` is shown with a new source whose metadata loaded; return src, duration."""
+    page.wait_for_function(
+        """prev => {
+            const v = document.querySelector('video.dfx-video');
+            return v !== null && v.offsetWidth > 0 && v.getAttribute('src') !== prev && v.readyState >= 1
+                && isFinite(v.duration) && v.duration > 0;
+        }""",
+        arg=previous_src,
+        timeout=TIMEOUT_MS,
+    )
+    return page.evaluate(
+        "() => { const v = document.querySelector('video.dfx-video'); "
+        "return {src: v.getAttribute('src'), duration: v.duration, w: v.videoWidth, h: v.videoHeight, "
+        "error: v.error && v.error.code}; }"
+    )
+
+
 def _shot(page, tag: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"explorer_{re.sub(r'[^A-Za-z0-9_.-]', '_', tag)}.png"
@@ -263,6 +281,7 @@ def _shot(page, tag: str) -> Path:
 def _check_videos(page, ds, names, expected, tag: str) -> str:
     """Pick each video in turn; check verdict, label, reason and images. Returns the last plot's src."""
     srcs = {"dfx-frame": None, "dfx-plot": None}
+    video_src = None
     for name in names:
         _pick(page, ds, name)
         _wait_for_result(page, name)
@@ -279,6 +298,12 @@ def _check_videos(page, ds, names, expected, tag: str) -> str:
             srcs[cls] = _image(page, cls, srcs[cls])["src"]
         if want.preview:
             _image(page, "dfx-faces")
+        # the analysed frames play in the page: the browser decodes the preview's header
+        video = _video(page, video_src)
+        video_src = video["src"]
+        stride = int(want.params.get("stride", 1))
+        assert video["error"] is None and video["w"] > 0 and video["h"] > 0, video
+        assert video["duration"] == pytest.approx(want.frames_read * stride / want.info.fps, rel=0.1, abs=0.1), video
         assert not page.locator(".dfx-progress").is_visible()  # the bar goes away when done
         _shot(page, f"{tag}_{name}")
     return srcs["dfx-plot"]
@@ -310,6 +335,25 @@ def test_explorer_on_the_sample(sample_url, sample_dir, page):
         want = expected[original].result()
         assert f"original {original}: verdict {want.verdict}" in page.locator(".dfx-overlay-verdict").inner_text()
         _shot(page, f"sample_{fake}_overlay")
+
+    # the gallery: a tile per video; clicking one opens it in the explorer, and its clip plays
+    page.wait_for_selector(".dfx-gallery .dfx-tile-open", timeout=TIMEOUT_MS)
+    tiles = page.locator(".dfx-gallery .dfx-tile-open:visible")
+    assert tiles.count() == min(len(ds), 24)
+    other = next(n for n in ds.meta.index if n not in (real, fake, original) and ds.label(n) == "REAL"
+                 and bool(ds.meta.at[n, "exists"]))
+    page.wait_for_function(  # every thumbnail of the page made (the background thread's progress bar gone)
+        "() => { const p = document.querySelector('.dfx-gallery-progress'); "
+        "return p !== null && getComputedStyle(p).visibility === 'hidden'; }",
+        timeout=TIMEOUT_MS,
+    )
+    previous_video = page.evaluate("() => document.querySelector('video.dfx-video').getAttribute('src')")
+    page.locator(".dfx-gallery .dfx-tile-open", has_text=other).click()
+    _wait_for_result(page, other)
+    assert page.locator(".dfx-picker select").input_value() == option_label(other, ds.label(other), True)
+    video = _video(page, previous_video)
+    assert video["duration"] > 0 and video["error"] is None
+    _shot(page, f"sample_gallery_{other}")
 
     # choosing a video again is instant (cached) and shows the same verdict
     _pick(page, ds, real)

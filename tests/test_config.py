@@ -58,3 +58,19 @@ def test_is_sample_only_for_the_embedded_sample_folder(tmp_path, monkeypatch):
     assert config.is_sample(tmp_path / "cache" / "." / sample.name)  # resolved, not compared as text
     assert not config.is_sample(tmp_path)
     assert not config.is_sample(tmp_path / "elsewhere" / sample.name)
+
+
+def test_results_path_from_the_environment(monkeypatch, tmp_path):
+    from dfexplore.config import results_path
+
+    monkeypatch.delenv("DFEXPLORE_RESULTS", raising=False)
+    assert results_path() is None
+    monkeypatch.setenv("DFEXPLORE_RESULTS", "")
+    assert results_path() is None
+    table = tmp_path / "results.parquet"
+    table.write_bytes(b"x")
+    monkeypatch.setenv("DFEXPLORE_RESULTS", str(table))
+    assert results_path() == table
+    monkeypatch.setenv("DFEXPLORE_RESULTS", str(tmp_path / "nope.parquet"))
+    with pytest.raises(DatasetError, match="DFEXPLORE_RESULTS=.*nope.parquet.*is not a file"):
+        results_path()

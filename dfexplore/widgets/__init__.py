@@ -48,6 +48,7 @@ import importlib
 
 from ..classify import Classifier
 from .background import Cancelled
+from .gallery_state import GalleryState, Tile, face_thumbnail
 from .render import face_strip_png, first_frame_png, ssim_plot_png, verdict_html
 from .state import (
     ALL,
@@ -66,9 +67,13 @@ __all__ = [
     "DEFAULT_MAX_FRAMES",
     "ExplorerResult",
     "ExplorerState",
+    "Gallery",
+    "GalleryState",
     "OverlayResult",
+    "Tile",
     "VideoExplorer",
     "face_strip_png",
+    "face_thumbnail",
     "filter_names",
     "first_frame_png",
     "option_label",
@@ -77,11 +82,14 @@ __all__ = [
 ]
 
 
+_VIEWS = {"VideoExplorer": "explorer", "Gallery": "gallery"}  # the names that need ipywidgets
+
+
 def __getattr__(name):
-    if name == "VideoExplorer":  # the only name that needs ipywidgets
-        return importlib.import_module(f"{__name__}.explorer").VideoExplorer
+    if name in _VIEWS:
+        return getattr(importlib.import_module(f"{__name__}.{_VIEWS[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | {"VideoExplorer"})
+    return sorted(set(globals()) | set(_VIEWS))

@@ -14,11 +14,13 @@ import html
 import traceback
 
 import ipywidgets as widgets
+import numpy as np
 
 from ..classify import Classifier
 from ..dataset import UNKNOWN
 from ..errors import DfexploreError
 from ..faces import FaceDetector
+from ..preview import encode_clip
 from . import render
 from .background import Background
 from .state import ALL, DEFAULT_MAX_FRAMES, ExplorerResult, ExplorerState, OverlayResult, error_text
@@ -92,6 +94,12 @@ class VideoExplorer(widgets.VBox):
         self.faces_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="100%"))
         self.plot_image = widgets.Image(format="png", layout=widgets.Layout(display="none", max_width="680px"))
         self.frame_caption = widgets.HTML()
+        # The analysed frames with the face track, playing in the page (H.264 or VP9: see dfexplore.preview).
+        # Hidden, it holds a tiny valid clip: an empty one makes the browser log a failed range request.
+        self._no_clip = encode_clip(np.zeros((2, 16, 16, 3), np.uint8), 25.0)
+        self.video = widgets.Video(value=self._no_clip.data, format=self._no_clip.format, autoplay=False, loop=True,
+                                   controls=True, layout=widgets.Layout(display="none", max_width="480px"))
+        self.video_caption = widgets.HTML()
         self.faces_caption = widgets.HTML()
         self.overlay_button = widgets.ToggleButton(value=False, description="Overlay original",
                                                    icon="clone", disabled=True,
@@ -102,6 +110,7 @@ class VideoExplorer(widgets.VBox):
             (self.count, "dfx-count"), (self.progress, "dfx-progress"), (self.status, "dfx-status"),
             (self.result_html, "dfx-result-box"), (self.frame_image, "dfx-frame"),
             (self.faces_image, "dfx-faces"), (self.plot_image, "dfx-plot"),
+            (self.video, "dfx-video"), (self.video_caption, "dfx-video-caption"),
             (self.overlay_button, "dfx-overlay"), (self.overlay_html, "dfx-overlay-note"),
         ]:
             w.add_class(cls)
@@ -116,7 +125,7 @@ class VideoExplorer(widgets.VBox):
         settings.add_class("dfx-settings-box")
         top = widgets.Layout(align_items="flex-start")
         middle = widgets.Layout(align_items="center")
-        frame_box = widgets.VBox([self.frame_image, self.frame_caption], layout=top)
+        frame_box = widgets.VBox([self.frame_image, self.frame_caption, self.video, self.video_caption], layout=top)
         plot_box = widgets.VBox([self.plot_image, widgets.HBox([self.overlay_button, self.overlay_html], layout=middle)],
                                 layout=top)
         super().__init__(children=[
@@ -213,6 +222,7 @@ class VideoExplorer(widgets.VBox):
             img.value = b""
         self.frame_caption.value = ""
         self.faces_caption.value = ""
+        self._show_clip(None, "")
         self.overlay_html.value = ""
         self._set_overlay_button(None)
 
@@ -270,8 +280,21 @@ class VideoExplorer(widgets.VBox):
             img.value = png
             img.layout.display = "" if png else "none"
         self.frame_caption.value = render.frame_caption_html(result)
+        self._show_clip(result.clip, render.clip_caption_html(result))
         self.faces_caption.value = render.faces_caption_html(result)
         self.result_html.value = render.verdict_html(result, self.state.classifier_name)
+
+    def _show_clip(self, clip, caption: str) -> None:
+        if clip is None:
+            self.video.layout.display = "none"
+            if self.video.value != self._no_clip.data:
+                self.video.format = self._no_clip.format
+                self.video.value = self._no_clip.data
+        else:
+            self.video.format = clip.format
+            self.video.value = clip.data
+            self.video.layout.display = ""
+        self.video_caption.value = caption
 
     def _on_overlay(self, change) -> None:
         if self._updating_options or self.current is None or not self.current.ok:

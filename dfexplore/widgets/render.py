@@ -282,6 +282,17 @@ def frame_caption_html(result: ExplorerResult) -> str:
     return f'<span class="dfx-frame-caption" style="color:{_MUTED_COLOR};font-size:0.9em">{caption}</span>'
 
 
+def clip_caption_html(result: ExplorerResult) -> str:
+    """What the clip under the first frame shows."""
+    clip = result.clip
+    if clip is None:
+        return ""
+    stride = int(result.analysis.params.get("stride", 1) or 1)
+    every = "" if stride == 1 else f", every {stride}th frame"
+    return (f'<span class="dfx-video-text" style="color:{_MUTED_COLOR};font-size:0.9em">the {clip.frames} analysed '
+            f"frames{every} ({clip.duration:.1f} s), the tracked face in red</span>")
+
+
 def faces_caption_html(result: ExplorerResult) -> str:
     """The caption over the strip of face crops."""
     if result.faces_png:

@@ -28,6 +28,7 @@ from ..classify import Classifier
 from ..dataset import LABELS, UNKNOWN, Dataset, Original
 from ..errors import DfexploreError
 from ..faces import FaceDetector, resolve_detector
+from ..preview import EncodedClip, track_preview
 from ..video import VideoInfo, first_frame
 from .background import Cancelled, ProgressFn
 from .render import UNLABELLED, face_strip_png, first_frame_png, overlay_png, ssim_plot_png, ssim_title
@@ -133,6 +134,10 @@ class ExplorerResult:
     frame_png, faces_png, plot_png : bytes
         The first frame with face boxes, the strip of face crops and the SSIM
         plot, as PNG; ``b""`` when there is nothing to show.
+    clip : EncodedClip or None
+        The analysed frames with the face track drawn, encoded for the page
+        (:func:`dfexplore.preview.track_preview`); ``None`` when it could not
+        be made (see :attr:`notes`).
     seconds : float
         Time to analyse and render.
     first_frame_faces : int
@@ -152,6 +157,7 @@ class ExplorerResult:
     frame_png: bytes = b""
     faces_png: bytes = b""
     plot_png: bytes = b""
+    clip: EncodedClip | None = field(default=None, repr=False)
     seconds: float = 0.0
     first_frame_faces: int = 0
     traceback: str | None = field(default=None, repr=False)
@@ -425,6 +431,10 @@ class ExplorerState:
         out.frame_png = first_frame_png(frame, track_box, detections)
         out.faces_png = face_strip_png(a.preview)
         out.plot_png = ssim_plot_png({out.name: a.scores}, floor=float(a.report.floor), title=ssim_title(a))
+        try:
+            out.clip = track_preview(a)
+        except Exception as exc:  # noqa: BLE001 - the images stand; say why the clip is missing
+            out.notes.append(f"could not encode the clip for playing: {error_text(exc)}")
 
     # ------------------------------------------------------------------ originals
     def overlay(self, name: str, progress: ProgressFn | None = None) -> OverlayResult:
