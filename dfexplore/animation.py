@@ -25,9 +25,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation
 
+from .compare import heat_overlay, iter_manipulation
 from .video import resize_max_side
 
-__all__ = ["animate", "to_html"]
+__all__ = ["animate", "animate_manipulation", "to_html"]
 
 _DPI = 100
 _TITLE_HEIGHT_IN = 0.35
@@ -126,6 +127,52 @@ def animate(
     )
     anim._dfexplore_n_frames = len(images)  # read by to_html to estimate the page size
     return anim
+
+
+def animate_manipulation(
+    mmap,
+    fps: float | None = None,
+    max_frames: int = 150,
+    max_side: int | None = 320,
+    title: str | None = None,
+    alpha: float = 0.6,
+) -> FuncAnimation:
+    """An animation of a fake with its difference heat map over it, frame by frame.
+
+    The frames are streamed again from the files with the alignment and
+    threshold of ``mmap`` (:func:`dfexplore.compare.iter_manipulation`), so
+    every frame gets its own map, not only the ones ``mmap`` kept.
+
+    Parameters
+    ----------
+    mmap : dfexplore.compare.ManipulationMap
+        From :func:`dfexplore.compare.manipulation_map`.
+    fps : float, optional
+        Playback speed; default the fake's frame rate (25 when unknown).
+    max_frames, max_side, title
+        As for :func:`animate` (the same caps); ``title`` defaults to the
+        fake's name and threshold.
+    alpha : float
+        Largest weight of the heat colour.
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        See :func:`animate`; render it with :func:`to_html`.
+    """
+    if max_frames < 1:
+        raise ValueError(f"max_frames must be >= 1, got {max_frames}")
+    vmax = max(float(np.percentile(mmap.maps, 99.5)) if mmap.maps.size else 0.0, 2.0 * mmap.threshold)
+    frames = (heat_overlay(frame, diff, mask, vmax=vmax, alpha=alpha)
+              for _, frame, diff, mask in iter_manipulation(mmap, max_frames=max_frames))
+    if fps is None:
+        fps = mmap.fps if mmap.fps > 0 else 25.0
+    if title is None:
+        title = f"{mmap.fake.name} vs {mmap.original.name} (change above {mmap.threshold:.1f} grey levels outlined)"
+    try:
+        return animate(frames, fps=fps, max_frames=max_frames, max_side=max_side, title=title)
+    finally:
+        frames.close()  # the files are released now, not when the generator is collected
 
 
 def _frame_bytes(fig, fmt: str) -> int:

@@ -26,7 +26,7 @@ CACHE_ENV = "DFEXPLORE_CACHE"
 MODEL_ENV = "DFEXPLORE_MODEL"
 RESULTS_ENV = "DFEXPLORE_RESULTS"
 #: Bumped whenever the generated sample changes, so old caches are not reused.
-SAMPLE_VERSION = 1
+SAMPLE_VERSION = 2
 
 
 def cache_dir() -> Path:

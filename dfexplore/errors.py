@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-__all__ = ["DfexploreError", "DatasetError", "VideoError", "PerFile", "per_file"]
+__all__ = ["DfexploreError", "DatasetError", "VideoError", "AlignmentError", "PerFile", "per_file"]
 
 
 class DfexploreError(Exception):
@@ -42,6 +42,27 @@ class VideoError(DfexploreError, OSError):
 
     def __reduce__(self):  # keep the error picklable across processes
         return (type(self), (self.path, self.reason, self.frames_read))
+
+
+class AlignmentError(DfexploreError, ValueError):
+    """A fake and its original cannot be matched frame by frame.
+
+    Attributes
+    ----------
+    fake, original : str
+        The two files.
+    reason : str
+        What does not match (frame rates, aspect ratios, the footage itself).
+    """
+
+    def __init__(self, fake, original, reason: str):
+        self.fake = str(fake)
+        self.original = str(original)
+        self.reason = reason
+        super().__init__(f"cannot align {self.fake} with its original {self.original}: {reason}")
+
+    def __reduce__(self):  # keep the error picklable across processes
+        return (type(self), (self.fake, self.original, self.reason))
 
 
 @dataclass

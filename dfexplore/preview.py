@@ -10,9 +10,9 @@ frames streamed at the preview's size.
 * :func:`encode_clip` -- RGB frames -> an :class:`EncodedClip` (bytes, MIME type);
 * :func:`track_preview` -- the frames a :class:`~dfexplore.analysis.VideoAnalysis`
   read, downscaled, with its face track drawn, encoded;
-* :func:`heat_preview` -- the same frames of a fake with its
-  :class:`~dfexplore.compare.ManipulationMap` over them (where it differs from
-  its original), encoded.
+* :func:`heat_preview` -- a fake's frames with the difference from its
+  original (a :class:`~dfexplore.compare.ManipulationMap`) painted over them,
+  encoded.
 
 Frames are RGB ``uint8`` arrays of shape ``(H, W, 3)``.
 """
@@ -26,11 +26,12 @@ from typing import Iterable
 import cv2
 import numpy as np
 
+from .compare import heat_overlay, iter_manipulation
 from .errors import DfexploreError
 from .video import iter_frames
 
-__all__ = ["EncodedClip", "PREVIEW_MAX_SIDE", "TRACK_COLOR", "encode_clip", "heat_overlay", "heat_preview",
-           "preferred_codec", "track_preview"]
+__all__ = ["EncodedClip", "PREVIEW_MAX_SIDE", "TRACK_COLOR", "encode_clip", "heat_preview", "preferred_codec",
+           "track_preview"]
 
 #: Longest side of a preview, pixels.
 PREVIEW_MAX_SIDE = 480
@@ -225,63 +226,42 @@ def track_preview(analysis, max_side: int = PREVIEW_MAX_SIDE, codec: str | None 
     return encode_clip(drawn(), fps, codec)
 
 
-def heat_overlay(frame: np.ndarray, difference: np.ndarray, threshold: float, alpha: float = 0.6) -> np.ndarray:
-    """A frame with a difference map painted over it where the difference exceeds ``threshold``.
+def heat_preview(mmap, max_frames: int | None = None, codec: str | None = None) -> EncodedClip:
+    """The fake of a manipulation map with its difference from the original painted over it, encoded.
 
-    Parameters
-    ----------
-    frame : ndarray, shape (H, W, 3), uint8, RGB
-    difference : ndarray, shape (h, w), float
-        The difference map (any size; resized to the frame's, bilinear).
-    threshold : float
-        Differences up to it are left unpainted (compression noise); above it
-        the colour runs through matplotlib's ``inferno`` map up to
-        ``4 * threshold``.
-    alpha : float
-        Opacity of the paint at the top of the scale.
-
-    Returns
-    -------
-    ndarray, shape (H, W, 3), uint8, RGB
-    """
-    h, w = frame.shape[:2]
-    d = cv2.resize(np.asarray(difference, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    t = float(threshold) if threshold > 0 else 1.0
-    level = np.clip((d - t) / (3.0 * t), 0.0, 1.0)
-    colours = cv2.cvtColor(cv2.applyColorMap((level * 255).astype(np.uint8), cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB)
-    weight = (alpha * np.minimum(1.0, 0.35 + level) * (d > t))[:, :, None]
-    return (frame * (1.0 - weight) + colours * weight).astype(np.uint8)
-
-
-def heat_preview(mmap, max_side: int = PREVIEW_MAX_SIDE, codec: str | None = None) -> EncodedClip:
-    """The fake of a manipulation map with its difference from the original painted over it.
+    The frames are streamed again from both files with the map's alignment
+    and threshold (:func:`dfexplore.compare.iter_manipulation`), so every
+    frame gets its own difference map, drawn by
+    :func:`dfexplore.compare.heat_overlay` (heat colours, the change mask's
+    outline) at the map's working size.
 
     Parameters
     ----------
     mmap : ManipulationMap
-        From :func:`dfexplore.compare.manipulation_map`; only the frames whose
-        difference map it kept are encoded (every frame when it kept them all).
-    max_side : int
-        Longest side of the preview, pixels.
+        From :func:`dfexplore.compare.manipulation_map`.
+    max_frames : int, optional
+        At most this many frames from the first matched one (default: as many
+        as the map compared).
     codec : {"h264", "vp9"}, optional
         Default: :func:`preferred_codec`.
 
     Returns
     -------
     EncodedClip
-        At the fake's frame rate divided by the spacing of the kept maps.
+        At the fake's frame rate.
+
+    Raises
+    ------
+    VideoError
+        When either file can no longer be read.
     """
-    kept = np.asarray(mmap.map_index)
-    if len(kept) == 0:
-        raise ValueError(f"the manipulation map of {mmap.fake} kept no difference map to show")
-    position = {int(f): k for k, f in enumerate(kept)}
-    step = int(np.min(np.diff(kept))) if len(kept) > 1 else 1
-
-    def painted():
-        for f, frame in enumerate(iter_frames(mmap.fake, stop=int(kept[-1]) + 1, max_side=max_side)):
-            k = position.get(f)
-            if k is not None:
-                yield heat_overlay(frame, mmap.differences[k], mmap.threshold)
-
-    return encode_clip(painted(), float(mmap.fps) / step, codec)
-
+    n = len(mmap) if max_frames is None else min(int(max_frames), len(mmap))
+    if n < 1:
+        raise ValueError(f"the manipulation map of {mmap.fake.name} compared no frame: nothing to show")
+    vmax = max(float(np.percentile(mmap.maps, 99.5)) if mmap.maps.size else 0.0, 2.0 * mmap.threshold)
+    frames = (heat_overlay(frame, diff, mask, vmax=vmax)
+              for _, frame, diff, mask in iter_manipulation(mmap, max_frames=n))
+    try:
+        return encode_clip(frames, float(mmap.fps) if mmap.fps > 0 else 25.0, codec)
+    finally:
+        frames.close()

@@ -336,6 +336,15 @@ def test_explorer_on_the_sample(sample_url, sample_dir, page):
         assert f"original {original}: verdict {want.verdict}" in page.locator(".dfx-overlay-verdict").inner_text()
         _shot(page, f"sample_{fake}_overlay")
 
+        # the fake's manipulation map, playing in place of the clip
+        before = page.evaluate("() => document.querySelector('video.dfx-video').getAttribute('src')")
+        page.locator("button.dfx-manip").click()
+        page.wait_for_selector(".dfx-manip-text", timeout=TIMEOUT_MS)
+        video = _video(page, before)
+        assert video["error"] is None and video["duration"] > 0
+        assert f"differs from its original {original}" in page.locator(".dfx-manip-text").inner_text()
+        _shot(page, f"sample_{fake}_manipulation")
+
     # the gallery: a tile per video; clicking one opens it in the explorer, and its clip plays
     page.wait_for_selector(".dfx-gallery .dfx-tile-open", timeout=TIMEOUT_MS)
     tiles = page.locator(".dfx-gallery .dfx-tile-open:visible")

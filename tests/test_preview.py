@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 
 from dfexplore.analysis import analyze_video
 from dfexplore.faces import resolve_detector
-from dfexplore.preview import TRACK_COLOR, EncodedClip, encode_clip, heat_overlay, preferred_codec, track_preview
+from dfexplore.preview import TRACK_COLOR, EncodedClip, encode_clip, heat_preview, preferred_codec, track_preview
 
 from conftest import moving_pattern
 
@@ -73,11 +74,21 @@ def test_track_preview_follows_the_stride(face_clip):
     assert clip.frames == a.frames_read and clip.fps == pytest.approx(a.info.fps / 2)
 
 
-def test_heat_overlay_paints_only_above_the_threshold():
-    frame = np.full((40, 60, 3), 100, np.uint8)
-    diff = np.zeros((20, 30), np.float32)
-    diff[5:15, 5:15] = 40.0
-    out = heat_overlay(frame, diff, threshold=8.0)
-    assert out.shape == frame.shape and out.dtype == np.uint8
-    assert np.array_equal(out[:, 40:], frame[:, 40:])  # no difference: untouched
-    assert np.abs(out[15:25, 15:25].astype(int) - 100).sum(axis=2).min() > 30  # painted
+def test_heat_preview_paints_the_change_on_the_fake(tmp_path):
+    from dfexplore.compare import manipulation_map
+    from dfexplore.sample import make_sample_dataset, true_masks
+    from dfexplore.video import iter_frames
+
+    root = make_sample_dataset(tmp_path / "s", n_real=1, n_fake=1, n_missing_originals=0, n_frames=12)
+    fake, original = root / "synth_astronaut_fake_00.mp4", root / "synth_astronaut_real_00.mp4"
+    mmap = manipulation_map(fake, original)
+    clip = heat_preview(mmap, codec="h264")
+    assert clip.frames == len(mmap) == 12 and clip.size == tuple(s - s % 2 for s in mmap.work_size)
+    _, decoded, _ = _decode(clip)
+    plain = [f[:clip.size[1], :clip.size[0]] for f in iter_frames(fake, max_side=max(mmap.work_size))]
+    truth = true_masks(root, fake.name)
+    for got, frame, mask in zip(decoded, plain, truth):
+        changed = np.abs(got.astype(int) - frame.astype(int)).sum(axis=2) > 60
+        small = cv2.resize(mask.astype(np.uint8), clip.size, interpolation=cv2.INTER_NEAREST)[:clip.size[1]].astype(bool)
+        assert changed[small].mean() > 0.3  # painted where the face was swapped
+        assert changed[~small].mean() < 0.05  # and hardly anywhere else

@@ -99,8 +99,11 @@ def frames(sample, meta) -> dict:
 
 def test_layout(sample, meta):
     files = sorted(p.name for p in sample.iterdir())
-    assert files == sorted([*meta, "metadata.json", "README.txt"])
-    assert all(p.is_file() for p in sample.iterdir())
+    assert files == sorted([*meta, "metadata.json", "README.txt", "masks"])
+    assert all(p.is_file() for p in sample.iterdir() if p.name != "masks")
+    # One true-mask file per FAKE clip, nothing else (see dfexplore.sample.true_masks).
+    fakes = sorted(n[: -len(".mp4")] + ".npz" for n, e in meta.items() if e["label"] == "FAKE")
+    assert sorted(p.name for p in (sample / "masks").iterdir()) == fakes
     # The build folder was renamed into place: nothing else is left beside it.
     assert [p.name for p in sample.parent.iterdir()] == [sample.name]
 
@@ -168,7 +171,7 @@ def test_every_clip_decodes_with_the_expected_frames(sample, meta, frames):
 
 
 def test_size_budget(sample):
-    total = sum(p.stat().st_size for p in sample.iterdir())
+    total = sum(p.stat().st_size for p in sample.rglob("*") if p.is_file())
     assert total < SIZE_BUDGET
     assert all(p.stat().st_size > 10_000 for p in sample.glob("*.mp4"))  # real content, not blank
 

@@ -501,3 +501,56 @@ def test_the_frame_models_probability_is_shown_before_the_seeds_verdict(state):
     assert f'<span class="dfx-frame-proba" style="font-weight:bold">P(FAKE) = {a.probability:.2f}</span>' in html
     assert html.index("dfx-frame-proba") < html.index("seed's rule:") < html.index('class="dfx-verdict"')
     assert "why the seed's rule says so:" in html
+
+
+def test_manipulation_map_in_the_state(state):
+    same = state.manipulation("fake.mp4")  # a byte copy of its original: nothing changed
+    assert same.ok and same.original == "real.mp4" and same.clip is not None and same.clip.frames == len(same.map)
+    assert len(same.map) == 20 and float(same.map.changed.max()) == 0.0
+    assert state.manipulation("fake.mp4") is same  # cached
+    orphan = state.manipulation("orphan.mp4")
+    assert not orphan.ok and "absent.mp4" in orphan.error and "not in the dataset folder" in orphan.error
+    real = state.manipulation("real.mp4")
+    assert not real.ok and "it is a REAL video" in real.error
+
+
+def test_a_pair_that_cannot_be_aligned_is_a_message(tmp_path, face_clip):
+    root = tmp_path / "ds"
+    root.mkdir()
+    shutil.copy(face_clip, root / "real.mp4")
+    write_video(root / "fake.mp4", moving_pattern(n=24, h=320, w=320), 24.0)  # other footage, same size and rate
+    (root / "metadata.json").write_text(json.dumps({
+        "real.mp4": {"label": "REAL", "split": "train", "original": None},
+        "fake.mp4": {"label": "FAKE", "split": "train", "original": "real.mp4"},
+    }))
+    ex = VideoExplorer(root, detector=resolve_detector("haar"), max_frames=20)
+    try:
+        ex.select("fake.mp4")
+        result = ex.wait()
+        assert result.ok and not ex.manip_button.disabled
+        ex.manip_button.value = True
+        ex.wait()
+        caption = ex.video_caption.value
+        assert "dfx-manip-error" in caption and "fake.mp4" in caption and "real.mp4" in caption
+        assert ex.manip_button.value is False and ex.video.value == result.clip.data  # the track clip again
+    finally:
+        ex.close()
+
+
+def test_the_manipulation_map_plays_in_the_explorer(folder):
+    ex = VideoExplorer(folder, detector=resolve_detector("haar"), max_frames=20)
+    try:
+        ex.select("fake.mp4")
+        result = ex.wait()
+        assert ex.video.value == result.clip.data and "analysed frames" in ex.video_caption.value
+        ex.manip_button.value = True
+        ex.wait()
+        manip = ex.state.manipulation("fake.mp4")
+        assert ex.video.value == manip.clip.data and "dfx-manip-text" in ex.video_caption.value
+        ex.manip_button.value = False
+        assert ex.video.value == result.clip.data
+        ex.select("real.mp4")
+        ex.wait()
+        assert ex.manip_button.disabled
+    finally:
+        ex.close()

@@ -28,6 +28,10 @@ self_blend_grid
     Real face crops beside their masks and self-blended pseudo-fakes.
 fake_and_original
     Matching frames of a fake and its original, whole or as face crops with their difference.
+manipulation_frames
+    A fake's frames with the difference heat map over them, the change mask's outline and the face box.
+manipulation_profile
+    The share of each frame changed and the share of the change inside the face, over time.
 property_histograms
     Histograms of video properties (size, duration, fps, resolution) per label.
 feature_distributions
@@ -37,12 +41,14 @@ roc_curves
 
 One concern per module: :mod:`.overview` (a dataset's labels and container
 properties), :mod:`.frames` (images of frames and faces), :mod:`.series`
-(SSIM over time), :mod:`.evaluation` (features per label, ROC curves) and
+(SSIM over time), :mod:`.compare` (a fake against its original's
+difference), :mod:`.evaluation` (features per label, ROC curves) and
 :mod:`._common` (colours and helpers); every name is importable from here.
 """
 
 
 from ._common import LABEL_COLORS
+from .compare import manipulation_frames, manipulation_profile
 from .evaluation import feature_distributions, roc_curves
 from .frames import drop_frames, face_preview, fake_and_original, frame_grid, occlusion_grid, self_blend_grid
 from .overview import label_pie, property_histograms
@@ -56,6 +62,8 @@ __all__ = [
     "similarity_plot",
     "drop_frames",
     "fake_and_original",
+    "manipulation_frames",
+    "manipulation_profile",
     "self_blend_grid",
     "occlusion_grid",
     "property_histograms",

@@ -23,7 +23,7 @@ from ..faces import FaceDetector
 from ..preview import encode_clip
 from . import render
 from .background import Background
-from .state import ALL, DEFAULT_MAX_FRAMES, ExplorerResult, ExplorerState, OverlayResult, error_text
+from .state import ALL, DEFAULT_MAX_FRAMES, ExplorerResult, ExplorerState, ManipulationResult, OverlayResult, error_text
 
 __all__ = ["VideoExplorer"]
 
@@ -100,6 +100,9 @@ class VideoExplorer(widgets.VBox):
         self.video = widgets.Video(value=self._no_clip.data, format=self._no_clip.format, autoplay=False, loop=True,
                                    controls=True, layout=widgets.Layout(display="none", max_width="480px"))
         self.video_caption = widgets.HTML()
+        self.manip_button = widgets.ToggleButton(value=False, description="Manipulation map", icon="fire",
+                                                 disabled=True,
+                                                 tooltip="play the fake with its difference from its original over it")
         self.faces_caption = widgets.HTML()
         self.overlay_button = widgets.ToggleButton(value=False, description="Overlay original",
                                                    icon="clone", disabled=True,
@@ -111,6 +114,7 @@ class VideoExplorer(widgets.VBox):
             (self.result_html, "dfx-result-box"), (self.frame_image, "dfx-frame"),
             (self.faces_image, "dfx-faces"), (self.plot_image, "dfx-plot"),
             (self.video, "dfx-video"), (self.video_caption, "dfx-video-caption"),
+            (self.manip_button, "dfx-manip"),
             (self.overlay_button, "dfx-overlay"), (self.overlay_html, "dfx-overlay-note"),
         ]:
             w.add_class(cls)
@@ -119,13 +123,15 @@ class VideoExplorer(widgets.VBox):
         self.search.observe(self._on_filter, names="value")
         self.picker.observe(self._on_pick, names="value")
         self.overlay_button.observe(self._on_overlay, names="value")
+        self.manip_button.observe(self._on_manipulation, names="value")
         self._update_count()
 
         settings = widgets.HTML(render.settings_html(s.settings_text()))
         settings.add_class("dfx-settings-box")
         top = widgets.Layout(align_items="flex-start")
         middle = widgets.Layout(align_items="center")
-        frame_box = widgets.VBox([self.frame_image, self.frame_caption, self.video, self.video_caption], layout=top)
+        frame_box = widgets.VBox([self.frame_image, self.frame_caption, self.video, self.manip_button,
+                                  self.video_caption], layout=top)
         plot_box = widgets.VBox([self.plot_image, widgets.HBox([self.overlay_button, self.overlay_html], layout=middle)],
                                 layout=top)
         super().__init__(children=[
@@ -225,6 +231,7 @@ class VideoExplorer(widgets.VBox):
         self._show_clip(None, "")
         self.overlay_html.value = ""
         self._set_overlay_button(None)
+        self._set_manip_button(None)
 
     def _set_overlay_button(self, result: ExplorerResult | None) -> None:
         self._updating_options = True
@@ -275,6 +282,7 @@ class VideoExplorer(widgets.VBox):
             self.result_html.value = render.verdict_html(result, self.state.classifier_name)
             return
         self._set_overlay_button(result)
+        self._set_manip_button(result)
         for img, png in ((self.frame_image, result.frame_png), (self.faces_image, result.faces_png),
                          (self.plot_image, result.plot_png)):
             img.value = png
@@ -283,6 +291,46 @@ class VideoExplorer(widgets.VBox):
         self._show_clip(result.clip, render.clip_caption_html(result))
         self.faces_caption.value = render.faces_caption_html(result)
         self.result_html.value = render.verdict_html(result, self.state.classifier_name)
+
+    def _set_manip_button(self, result: ExplorerResult | None) -> None:
+        self._updating_options = True
+        try:
+            self.manip_button.value = False
+        finally:
+            self._updating_options = False
+        self.manip_button.disabled = result is None or not result.ok or result.original is None
+
+    def _on_manipulation(self, change) -> None:
+        if self._updating_options or self.current is None or not self.current.ok:
+            return
+        result = self.current
+        try:
+            if not change["new"]:
+                self._show_clip(result.clip, render.clip_caption_html(result))
+                return
+            self._busy(True, f"{result.name}: queued")
+            self._background.run(
+                lambda progress: self.state.manipulation(result.name, progress=progress),
+                on_progress=self._on_progress,
+                on_done=functools.partial(self._manipulation_done, result),
+                on_error=lambda exc: ManipulationResult(result.name, None, error=error_text(exc)),
+            )
+        except Exception as exc:  # noqa: BLE001
+            self.video_caption.value = render.overlay_error_html(error_text(exc))
+
+    def _manipulation_done(self, result: ExplorerResult, manip: ManipulationResult) -> None:
+        self._busy(False)
+        if self.current is not result:
+            return  # another video was picked meanwhile
+        if not manip.ok:
+            self._updating_options = True
+            try:
+                self.manip_button.value = False
+            finally:
+                self._updating_options = False
+            self._show_clip(result.clip, render.manipulation_html(manip))
+            return
+        self._show_clip(manip.clip, render.manipulation_html(manip))
 
     def _show_clip(self, clip, caption: str) -> None:
         if clip is None:

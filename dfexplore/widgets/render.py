@@ -293,6 +293,24 @@ def clip_caption_html(result: ExplorerResult) -> str:
             f"frames{every} ({clip.duration:.1f} s), the tracked face in red</span>")
 
 
+def manipulation_html(result) -> str:
+    """What the manipulation map shows, measured, or why there is none (a :class:`ManipulationResult`)."""
+    if not result.ok:
+        return (f'<span class="dfx-manip-error" style="color:{_ERROR_COLOR}">'
+                f"{html.escape(result.error or '')}</span>")
+    m = result.map.summary()
+    inside = m["inside_face"]
+    inside_text = ("no face tracked" if inside != inside else
+                   f"{100 * inside:.0f}% of the change inside the face region")
+    offset = "" if m["offset"] == 0 else f", the original shifted by {m['offset']} frames"
+    scaled = ", the original resized to the fake's size" if m["scaled"] else ""
+    return (f'<span class="dfx-manip-text" style="color:{_MUTED_COLOR};font-size:0.9em">where '
+            f"{html.escape(result.name)} differs from its original {html.escape(result.original)} "
+            f"(heat: the difference; outline: above {m['threshold']:.1f} grey levels, this pair's noise): "
+            f"{100 * m['changed_mean']:.1f}% of the frame changed on average over {m['frames']} frames, "
+            f"{inside_text}{offset}{scaled}</span>")
+
+
 def faces_caption_html(result: ExplorerResult) -> str:
     """The caption over the strip of face crops."""
     if result.faces_png:

@@ -28,7 +28,8 @@ from ..classify import Classifier
 from ..dataset import LABELS, UNKNOWN, Dataset, Original
 from ..errors import DfexploreError
 from ..faces import FaceDetector, resolve_detector
-from ..preview import EncodedClip, track_preview
+from ..compare import ManipulationMap, manipulation_map
+from ..preview import EncodedClip, heat_preview, track_preview
 from ..video import VideoInfo, first_frame
 from .background import Cancelled, ProgressFn
 from .render import UNLABELLED, face_strip_png, first_frame_png, overlay_png, ssim_plot_png, ssim_title
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_MAX_FRAMES",
     "ExplorerResult",
     "ExplorerState",
+    "ManipulationResult",
     "OverlayResult",
     "error_text",
     "filter_names",
@@ -213,6 +215,38 @@ class OverlayResult:
         return self.error is None
 
 
+@dataclass
+class ManipulationResult:
+    """Where a fake differs from its original, for the explorer.
+
+    Attributes
+    ----------
+    name : str
+        The fake.
+    original : str or None
+        The original's file name (``None``: the metadata names none).
+    map : ManipulationMap or None
+        From :func:`dfexplore.compare.manipulation_map` over the frames the
+        explorer analyses; ``None`` on an error.
+    clip : EncodedClip or None
+        The fake with its difference from the original painted over it
+        (:func:`dfexplore.preview.heat_preview`).
+    error : str or None
+        Why there is no map (no original, original missing, the two clips
+        cannot be aligned, a file unreadable), in words.
+    """
+
+    name: str
+    original: str | None
+    map: ManipulationMap | None = field(default=None, repr=False)
+    clip: EncodedClip | None = field(default=None, repr=False)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
 def error_text(exc: BaseException) -> str:
     """An error in words: dfexplore's own errors already name the file and the problem."""
     if isinstance(exc, DfexploreError):
@@ -267,6 +301,7 @@ class ExplorerState:
         self._meta = dataset.meta
         self._cache: dict[tuple, ExplorerResult] = {}
         self._overlays: dict[tuple, OverlayResult] = {}
+        self._manipulations: dict[tuple, ManipulationResult] = {}
         self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ listing
@@ -476,4 +511,49 @@ class ExplorerState:
                 return OverlayResult(name, original.name, orig, error=f"could not draw the overlay: {error_text(exc)}")
             result = OverlayResult(name, original.name, orig, plot_png=png)
             self._overlays[key] = result
+            return result
+
+    def manipulation(self, name: str, progress: ProgressFn | None = None) -> ManipulationResult:
+        """Map where fake ``name`` differs from its original, over the frames the explorer analyses.
+
+        Returns a :class:`ManipulationResult` whose ``error`` says why there is
+        no map (no original named, original not in the folder, the clips
+        cannot be aligned frame by frame, a file unreadable) instead of
+        raising.  Results are cached like the analyses.  Raises
+        :class:`Cancelled` when ``progress`` does.
+        """
+        report = progress or (lambda fraction, message: None)
+        try:
+            original = self.dataset.original(name)
+        except Exception as exc:  # noqa: BLE001
+            return ManipulationResult(name, None, error=error_text(exc))
+        if original is None:
+            label = self._label(name)
+            why = "it is a REAL video" if label == "REAL" else "metadata.json names no original for it"
+            return ManipulationResult(name, None, error=f"{name} has no original to compare with: {why}.")
+        if not original.exists:
+            return ManipulationResult(
+                name, original.name,
+                error=f"The original of {name}, {original.name}, is named in metadata.json but is not in the "
+                      "dataset folder, so there is nothing to compare with.")
+        try:
+            fake_path, orig_path = self.path(name), self.path(original.name)
+            key = (self._key(fake_path), self._key(orig_path))
+        except Exception as exc:  # noqa: BLE001
+            return ManipulationResult(name, original.name, error=error_text(exc))
+        with self._lock:
+            if key in self._manipulations:
+                return self._manipulations[key]
+            report(0.05, f"{name}: aligning with {original.name} and mapping the differences")
+            try:
+                mmap = manipulation_map(fake_path, orig_path, self.detector, max_frames=self.max_frames)
+                report(0.8, f"{name}: encoding the map for playing")
+                clip = heat_preview(mmap)
+            except Cancelled:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every problem becomes a message
+                return ManipulationResult(name, original.name, error=error_text(exc))
+            result = ManipulationResult(name, original.name, mmap, clip)
+            self._manipulations[key] = result
+            report(1.0, f"{name}: done")
             return result

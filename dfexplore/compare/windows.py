@@ -1,8 +1,4 @@
-"""A fake against its own original: where, and how much, the two differ.
-
-DFDC and FaceForensics++ name each fake's original, and the two usually share
-every frame but the face.  Their difference is then the manipulation itself.
-"""
+"""A fake beside its original inside the face window: a mean difference, side-by-side crops."""
 
 from __future__ import annotations
 
@@ -10,8 +6,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .faces import FaceDetector, crop, crop_window, track
-from .video import iter_frames
+from ..faces import FaceDetector, crop, crop_window, track
+from ..video import iter_frames
 
 __all__ = ["window_difference", "side_by_side_faces"]
 
