@@ -270,3 +270,68 @@ def test_real_pairs_change_mostly_inside_the_tracked_face(real_sample, fake, ori
     assert m.offset == 0 and len(m) == 60 and m.face_found > 0.9
     assert 0 < m.changed.mean() < 0.1
     assert m.inside_face_share >= 0.8, m.summary()
+
+
+def test_map_pairs_maps_every_present_pair_and_keeps_failures(sample, tmp_path):
+    import json
+    import shutil
+
+    from dfexplore.compare import describe_maps, manipulation_table, map_pairs, mask_iou
+    from dfexplore.dataset import Dataset
+    from dfexplore.sample import true_masks
+
+    root = tmp_path / "ds"
+    shutil.copytree(sample, root)
+    meta = json.loads((root / "metadata.json").read_text())
+    # a fake whose "original" is other footage: kept as a message naming both files
+    meta["synth_hopper_fake_01.mp4"]["original"] = "synth_astronaut_real_00.mp4"
+    (root / "metadata.json").write_text(json.dumps(meta))
+    out = map_pairs(Dataset.from_folder(root), max_frames=12)
+    assert sorted(out.results) == ["synth_astronaut_fake_00.mp4", "synth_astronaut_fake_02.mp4"]
+    assert list(out.failures) == ["synth_hopper_fake_01.mp4"]
+    assert "synth_hopper_fake_01.mp4" in out.failures["synth_hopper_fake_01.mp4"]
+    assert "synth_astronaut_real_00.mp4" in out.failures["synth_hopper_fake_01.mp4"]
+    m = out.results["synth_astronaut_fake_00.mp4"]
+    assert len(m) == 12 and m.jitter.shape == (12,) and np.isnan(m.jitter[0])
+    iou = mask_iou(m, true_masks(root, "synth_astronaut_fake_00.mp4"))
+    assert iou.shape == (len(m.map_index),) and 0.5 < iou.mean() <= 1.0
+    with pytest.raises(ValueError, match="do not match"):
+        mask_iou(m, np.zeros((30, 10, 10), bool))
+    table = manipulation_table(out.results.values())
+    assert list(table.index) == sorted(out.results) and "jitter" in table.columns
+    lines = describe_maps(table, out.failures)
+    assert lines[0].startswith("2 fake(s) mapped against their original; 1 could not be: ")
+    assert "for 2 of 2 fake(s) with a tracked face" in lines[2]
+
+
+def test_jitter_is_zero_for_a_static_change_and_large_for_a_redrawn_one(tmp_path):
+    from dfexplore.video import write_video
+
+    base = np.full((20, 96, 128, 3), 120, np.uint8)
+    rng = np.random.default_rng(0)
+    base += rng.integers(0, 3, size=base.shape, dtype=np.uint8)
+    static, redrawn = base.copy(), base.copy()
+    static[:, 30:60, 40:80] += 60  # the same patch in every frame
+    for t in range(20):  # a patch of the same size, somewhere else in every other frame
+        x = 10 if t % 2 else 70
+        redrawn[t, 30:60, x:x + 40] += 60
+    paths = {name: write_video(tmp_path / f"{name}.mp4", frames, 25.0)
+             for name, frames in (("orig", base), ("static", static), ("redrawn", redrawn))}
+    steady = manipulation_map(paths["static"], paths["orig"])
+    jumpy = manipulation_map(paths["redrawn"], paths["orig"])
+    assert steady.jitter_median < 0.2 < 0.8 < jumpy.jitter_median
+    assert steady.summary()["jitter"] == steady.jitter_median
+
+
+def test_describe_maps_without_maps_or_faces():
+    import pandas as pd
+
+    from dfexplore.compare import describe_maps
+
+    empty = pd.DataFrame(columns=["changed_mean", "frames_changed", "inside_face", "jitter"])
+    assert describe_maps(empty, {"a.mp4": "cannot align a.mp4 with its original b.mp4: other footage"}) == [
+        "0 fake(s) mapped against their original; 1 could not be: cannot align a.mp4 with its original b.mp4: other footage"]
+    no_face = pd.DataFrame({"changed_mean": [0.1], "frames_changed": [1.0], "inside_face": [np.nan],
+                            "jitter": [np.nan]}, index=pd.Index(["x.mp4"], name="fake"))
+    lines = describe_maps(no_face)
+    assert len(lines) == 3 and "no face was tracked" in lines[2]

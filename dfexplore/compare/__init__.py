@@ -17,6 +17,9 @@ difference_map, noise_threshold, change_mask, iter_manipulation
     The steps, for one frame pair or re-streamed from a map.
 heat_overlay
     A difference map painted over a frame, with the mask's outline (:mod:`.overlay`).
+map_pairs, mask_iou, describe_maps
+    Every fake of a dataset against its original; recovered masks against true
+    ones; the findings in sentences (:mod:`.report`).
 window_difference, side_by_side_faces
     The mean difference inside a face window; fake and original face crops
     side by side (:mod:`.windows`).
@@ -34,9 +37,11 @@ from .maps import (
     noise_threshold,
 )
 from .overlay import heat_overlay
+from .report import INSIDE_FACE, describe_maps, map_pairs, mask_iou
 from .windows import side_by_side_faces, window_difference
 
 __all__ = [
+    "INSIDE_FACE",
     "AlignmentError",
     "Alignment",
     "ManipulationMap",
@@ -47,6 +52,9 @@ __all__ = [
     "iter_manipulation",
     "manipulation_map",
     "manipulation_table",
+    "map_pairs",
+    "mask_iou",
+    "describe_maps",
     "noise_threshold",
     "side_by_side_faces",
     "window_difference",

@@ -57,7 +57,7 @@ __all__ = [
 #: Resolution the face detector gets (longer side), as the rest of the pipeline.
 _TRACK_SIDE = 640
 _SUMMARY_COLUMNS = ["fake", "original", "frames", "offset", "scaled", "threshold", "changed_mean", "changed_max",
-                    "frames_changed", "inside_face", "face_found", "peak_frame"]
+                    "frames_changed", "inside_face", "face_found", "jitter", "peak_frame"]
 _OPEN_KERNEL = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 
 
@@ -212,6 +212,12 @@ class ManipulationMap:
     inside_face : ndarray, shape (N,), float
         Share of the changed pixels inside the face region; NaN where nothing
         changed or no face was tracked.
+    jitter : ndarray, shape (N,), float
+        How much the difference map changed since the previous compared
+        frame, relative to its size: ``mean |D_t - D_{t-1}| / mean D_t`` over
+        the pixels changed in either frame (0: the manipulation is the same
+        in both frames; about 1 or more: it is redrawn from frame to frame);
+        NaN for the first frame and where neither frame changed.
     map_index : ndarray, shape (M,), int
         Frame numbers of the kept maps (at most ``max_maps``, evenly spaced).
     maps : ndarray, shape (M, h, w), float32
@@ -243,6 +249,7 @@ class ManipulationMap:
     boxes: np.ndarray
     face_boxes: np.ndarray
     inside_face: np.ndarray
+    jitter: np.ndarray
     map_index: np.ndarray
     maps: np.ndarray
     masks: np.ndarray
@@ -277,6 +284,12 @@ class ManipulationMap:
         return float((self.changed[ok] * self.inside_face[ok]).sum() / total) if total > 0 else float("nan")
 
     @property
+    def jitter_median(self) -> float:
+        """Median of :attr:`jitter` over the frames where it is defined (NaN if none)."""
+        ok = ~np.isnan(self.jitter)
+        return float(np.median(self.jitter[ok])) if ok.any() else float("nan")
+
+    @property
     def times(self) -> np.ndarray:
         """Time of each compared frame in the fake, seconds, shape (N,)."""
         return self.frame_index / self.fps if self.fps > 0 else self.frame_index.astype(float)
@@ -287,8 +300,9 @@ class ManipulationMap:
         Keys: ``fake``, ``original`` (file names), ``frames``, ``offset``,
         ``scaled``, ``threshold``, ``changed_mean``, ``changed_max`` (shares of
         the frame), ``frames_changed`` (share of frames with any change),
-        ``inside_face`` (:attr:`inside_face_share`), ``face_found`` and
-        ``peak_frame`` (the frame that changed most, -1 when none did).
+        ``inside_face`` (:attr:`inside_face_share`), ``face_found``,
+        ``jitter`` (:attr:`jitter_median`) and ``peak_frame`` (the frame that
+        changed most, -1 when none did).
         """
         any_change = self.changed > 0
         return {
@@ -303,6 +317,7 @@ class ManipulationMap:
             "frames_changed": float(any_change.mean()) if len(self) else float("nan"),
             "inside_face": self.inside_face_share,
             "face_found": self.face_found,
+            "jitter": self.jitter_median,
             "peak_frame": int(self.frame_index[np.argmax(self.changed)]) if any_change.any() else -1,
         }
 
@@ -409,7 +424,8 @@ def manipulation_map(
     kept = _kept_positions(n_expected, max_maps)
     f0 = alignment.starts[0]
 
-    index, changed, boxes, faces, inside = [], [], [], [], []
+    index, changed, boxes, faces, inside, jitter = [], [], [], [], [], []
+    prev_diff = prev_mask = None
     kept_index, kept_maps, kept_masks = [], [], []
     sum_map = np.zeros((h, w), np.float64)
     sum_mask = np.zeros((h, w), np.float64)
@@ -423,6 +439,8 @@ def manipulation_map(
             diff = difference_map(resize_to(frame, (w, h)), original_frame, blur)
             mask = change_mask(diff, threshold, min_area)
             n_changed = int(mask.sum())
+            jitter.append(_jitter(prev_diff, prev_mask, diff, mask))
+            prev_diff, prev_mask = diff, mask
             sum_map += diff
             sum_mask += mask
             index.append(f0 + pos)
@@ -451,11 +469,26 @@ def manipulation_map(
         fps=alignment.fps, frame_size=alignment.frame_size, work_size=alignment.work_size, threshold=threshold,
         face_margin=face_margin, frame_index=np.asarray(index, int), changed=np.asarray(changed, float),
         boxes=np.asarray(boxes, float).reshape(-1, 4), face_boxes=np.asarray(faces, float).reshape(-1, 4),
-        inside_face=np.asarray(inside, float), map_index=np.asarray(kept_index, int),
+        inside_face=np.asarray(inside, float), jitter=np.asarray(jitter, float), map_index=np.asarray(kept_index, int),
         maps=np.asarray(kept_maps, np.float32).reshape(-1, h, w), masks=np.asarray(kept_masks, bool).reshape(-1, h, w),
         mean_map=(sum_map / max(n, 1)).astype(np.float32), mask_rate=(sum_mask / max(n, 1)).astype(np.float32),
         mismatch=alignment.mismatch, blur=blur, min_area=min_area, _alignment=alignment,
     )
+
+
+def _jitter(prev_diff, prev_mask, diff, mask) -> float:
+    """How much the difference changed since the previous frame, relative to its size, in the changed region.
+
+    ``mean |diff - prev_diff| / mean diff`` over the pixels changed in either
+    frame; NaN for the first frame and where neither frame changed.
+    """
+    if prev_diff is None:
+        return float("nan")
+    region = mask | prev_mask
+    if not region.any():
+        return float("nan")
+    size = float(diff[region].mean())
+    return float(np.abs(diff[region] - prev_diff[region]).mean()) / size if size > 0 else float("nan")
 
 
 def _limited(frames: Iterator, n: int) -> Iterator:
