@@ -335,3 +335,15 @@ def test_describe_maps_without_maps_or_faces():
                             "jitter": [np.nan]}, index=pd.Index(["x.mp4"], name="fake"))
     lines = describe_maps(no_face)
     assert len(lines) == 3 and "no face was tracked" in lines[2]
+
+
+def test_face_region_is_the_region_inside_face_counts(sample):
+    from dfexplore.faces import crop_window
+
+    m = manipulation_map(sample / "synth_astronaut_fake_00.mp4", sample / "synth_astronaut_real_00.mp4", max_frames=5)
+    k = int(np.flatnonzero(~np.isnan(m.face_boxes[:, 0]))[0])
+    W, H = m.frame_size
+    assert m.face_region(k) == crop_window((H, W), m.face_boxes[k], m.face_margin)
+    x1, y1, x2, y2 = m.face_region(k)
+    bx1, by1, bx2, by2 = m.face_boxes[k]
+    assert x1 <= bx1 and y1 <= by1 and x2 >= bx2 and y2 >= by2  # the box widened

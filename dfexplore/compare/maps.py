@@ -283,6 +283,18 @@ class ManipulationMap:
         total = float(self.changed[ok].sum())
         return float((self.changed[ok] * self.inside_face[ok]).sum() / total) if total > 0 else float("nan")
 
+    def face_region(self, k: int) -> tuple[int, int, int, int] | None:
+        """The face region of compared frame ``k`` (a position, not a frame number) in fake pixels, or None without a face.
+
+        The tracked box itself when :attr:`face_margin` is None, else its crop
+        window with that margin: the region :attr:`inside_face` measures.
+        """
+        face = self.face_boxes[k]
+        if np.isnan(face[0]):
+            return None
+        W, H = self.frame_size
+        return _region((H, W), face, self.face_margin)
+
     @property
     def jitter_median(self) -> float:
         """Median of :attr:`jitter` over the frames where it is defined (NaN if none)."""

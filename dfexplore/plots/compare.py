@@ -22,7 +22,10 @@ def _frames_of(mmap, indices) -> dict:
 
 
 def manipulation_frames(mmap, count: int = 4, frames=None, alpha: float = 0.6, title: str | None = None) -> Figure:
-    """The fake's frames with the difference heat map over them, the change mask's outline and the face box.
+    """The fake's frames with the difference heat map over them, the change mask's outline and the face.
+
+    The tracked face box is drawn in blue, the face region the inside-face
+    share counts (:meth:`ManipulationMap.face_region`) dashed.
 
     Parameters
     ----------
@@ -70,6 +73,9 @@ def manipulation_frames(mmap, count: int = 4, frames=None, alpha: float = 0.6, t
         if not np.isnan(face[0]):
             x1, y1, x2, y2 = face * sx
             ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color="#02a1d8", lw=1.5))
+            rx1, ry1, rx2, ry2 = (v * sx for v in mmap.face_region(k))
+            ax.add_patch(plt.Rectangle((rx1, ry1), rx2 - rx1, ry2 - ry1, fill=False, color="#02a1d8", lw=1.0,
+                                       ls="--"))
         inside = mmap.inside_face[k]
         ax.set_title(f"frame {index}: {mmap.changed[k]:.1%} changed"
                      + ("" if np.isnan(inside) else f", {inside:.0%} in face"), fontsize=10)
