@@ -529,3 +529,62 @@ def test_progress_bar_and_warnings_share_stderr(folder, tmp_path, capsys):
     failures = [p for p in pieces if "cannot be opened as a video" in p]
     # each failure once, on a line of its own (tqdm.write clears the bar first), none lost
     assert len(failures) == 2 and all(p.startswith(str(folder)) for p in failures)
+
+
+def test_a_dask_worker_killed_mid_scan_loses_no_finished_row(tmp_path):
+    """A real LocalCluster of worker processes; one worker is SIGKILLed while it analyses a video."""
+    import signal
+    import threading
+    import time
+
+    distributed = pytest.importorskip("distributed")
+    from dfexplore.sample import make_sample_dataset
+
+    folder = make_sample_dataset(tmp_path / "ds", n_real=4, n_fake=4, n_frames=40)
+    clean = scan(folder, cache=False, progress=False)
+    cache = tmp_path / "cache"
+    killed = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)  # worker address -> pid
+
+        def kill_a_busy_worker():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                if _entries(cache):  # a first row is finished (and cached) ...
+                    for address, tasks in client.processing().items():
+                        if tasks and address in pids:  # ... kill a worker in the middle of another
+                            os.kill(pids[address], signal.SIGKILL)
+                            killed.append(address)
+                            return
+                time.sleep(0.02)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
+        killer.start()
+        first = scan(folder, dask=client, cache_dir=cache, progress=False)
+        killer.join()
+    assert killed, "no worker was busy after the first row: the scan ended before the kill"
+    finished = first[first["error"].isna()]
+    assert len(finished) >= 1
+    lost = first[first["error"].notna()]
+    assert lost["error"].str.contains("the worker analysing it failed").all(), lost["error"].tolist()
+    # every finished row is cached; a row lost with the worker is an error row, analysed again on resume
+    resumed = scan(folder, cache_dir=cache, progress=False)
+    _same_rows(clean, resumed)
+    pd.testing.assert_frame_equal(
+        finished.drop(columns=TIMING).reset_index(drop=True),
+        clean[clean["file"].isin(finished["file"])].drop(columns=TIMING).reset_index(drop=True))
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
+@pytest.mark.parametrize("env, expected", [({"MALLOC_TRIM_THRESHOLD_": "65536"}, "True False"), ({}, "False False")])
+def test_the_mmap_threshold_is_fixed_only_where_dasks_nanny_set_the_trim_threshold(env, expected):
+    import subprocess
+    import sys
+
+    code = ("from dfexplore.scan.task import restore_malloc_threshold as r; "
+            "print(r(), r())")  # once per process
+    base = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == expected.split()
