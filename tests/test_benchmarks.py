@@ -156,3 +156,24 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     assert {m for m, r in results.items() if r["ok"]} == {"floor", "dfexplore", "seed", "perframe"}
     assert results["floor"]["frames_measured"] == results["dfexplore"]["frames_measured"] == 8
     assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
+
+
+def test_scaling_tables_from_rows(tmp_path):
+    import pandas as pd
+
+    from benchmarks.scaling import _markdown, per_clip
+    from dfexplore.video import write_video
+
+    from conftest import moving_pattern
+
+    paths = [write_video(tmp_path / name, moving_pattern(n=4, h=32, w=48), 25.0) for name in ("a.mp4", "ffpp_c23_1.mp4")]
+    table = pd.DataFrame({"file": [p.name for p in paths], "path": [str(p) for p in paths], "seconds": [1.0, 3.0],
+                          "frames_read": [4, 4], "error": [None, None]})
+    rows = [{"setup": s, "workers": n, "cores": n, "start_s": 0.0, "scan_s": t, "videos": 2, "errors": 0,
+             "frames": 8, "videos_per_s": 2 / t, "frames_per_s": 8 / t, "table": table}
+            for s, n, t in (("--jobs", 1, 10.0), ("--jobs", 2, 5.0), ("LocalCluster", 1, 12.0), ("LocalCluster", 2, 8.0))]
+    md = _markdown(rows, tmp_path)
+    assert "| --jobs | 2 | 2 | 0.0 | 5.0 | 0.400 | 1.6 | 2.00x | 0 |" in md
+    assert "| LocalCluster | 2 | 2 | 0.0 | 8.0 | 0.250 | 1.0 | 1.50x | 0 |" in md
+    clip = per_clip(rows)
+    assert "| FaceForensics++ | 1 | 0.00 | 4 | 3.00 |" in clip and "| other | 1 | 0.00 | 4 | 1.00 |" in clip
