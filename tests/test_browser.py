@@ -1,4 +1,4 @@
-"""The explorer in a real browser: notebooks/06_explorer.ipynb served by Voilà, driven by Chromium.
+"""The gallery and explorer in a real browser: notebooks/06_explorer.ipynb served by Voilà and run in JupyterLab, driven by Chromium.
 
 Fixtures start Voilà (as ``make app`` does, with ``app/voila.json``) on a free
 loopback port, and Debian's Chromium (``/usr/bin/chromium``, installed by
@@ -9,6 +9,10 @@ parameters, that the first frame and the SSIM plot were rendered, that bad input
 shows a message, and that the browser logged no error.  They run on a copy of the
 embedded sample dataset (plus an unreadable video and a listed-but-missing one),
 and on the real clips in ``../shared/data/dfdc_sample`` when that folder exists.
+They also check that each video's clip plays (the ``<video>`` element loads,
+with a duration), that a fake's manipulation map replaces it, and that
+clicking a gallery tile switches the explorer to that video; the last test
+runs the same notebook in JupyterLab and clicks through it there.
 Screenshots go to ``build/screenshots/`` (ignored by git).
 
 The module skips, with the reason, when Chromium, playwright or voila is missing.
@@ -419,3 +423,73 @@ def test_explorer_on_real_clips(real_url, real_sample, page):
         assert "no face found" in page.locator(".dfx-frame-caption").inner_text()
     assert "Traceback" not in page.content()
     assert page.errors == [], page.errors
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+
+@contextmanager
+def _lab(data_dir: Path, tmp: Path):
+    """JupyterLab on a copy of notebooks/06_explorer.ipynb with ``DFEXPLORE_DATA=data_dir``; yields the notebook's URL."""
+    port, token = _free_port(), "dfexplore-test"
+    root = tmp / "nb"
+    root.mkdir()
+    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    env = {**os.environ, "DFEXPLORE_DATA": str(data_dir), "PYTHONUNBUFFERED": "1",
+           "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces")}
+    exe = Path(sys.executable).with_name("jupyter")
+    cmd = [str(exe) if exe.is_file() else "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           "--allow-root"]
+    log_path = tmp / "lab.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with status {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"jupyter lab did not listen within 60 s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}"
+    finally:
+        _stop(proc)
+
+
+def test_gallery_and_explorer_in_jupyterlab(sample_dir, page, tmp_path):
+    """The same notebook in JupyterLab: run it, click a gallery tile, the explorer shows that video and plays it."""
+    ds = Dataset.from_folder(sample_dir)
+    with _lab(sample_dir, tmp_path) as url:
+        page.goto(url, wait_until="domcontentloaded", timeout=TIMEOUT_MS)
+        page.wait_for_selector(".jp-Notebook", timeout=TIMEOUT_MS)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=TIMEOUT_MS)
+        page.locator(".jp-Notebook").click()
+        for attempt in range(3):  # a click that lands while the kernel still connects can be lost: try again
+            for dialog in page.locator(".jp-Dialog .jp-mod-accept").all():  # e.g. a kernel choice
+                dialog.click()
+            page.get_by_role("menuitem", name="Run").click()
+            page.get_by_text("Run All Cells", exact=True).click()
+            try:
+                page.wait_for_selector(".dfx-gallery .dfx-tile-open", timeout=TIMEOUT_MS // 3)
+                break
+            except sync_api.TimeoutError:
+                _shot(page, f"lab_not_run_{attempt}")
+        else:
+            pytest.fail("JupyterLab did not run the notebook to the gallery (see build/screenshots/explorer_lab_not_run_*)")
+        name = next(n for n in ds.meta.index if ds.label(n) == "FAKE" and ds.original(n) is not None
+                    and ds.original(n).exists)
+        page.locator(".dfx-gallery .dfx-tile-open", has_text=name).click()
+        _wait_for_result(page, name)
+        video = _video(page, None)
+        assert video["error"] is None and video["duration"] > 0
+        page.locator("button.dfx-manip").click()
+        page.wait_for_selector(".dfx-manip-text", timeout=TIMEOUT_MS)
+        _video(page, video["src"])
+        _shot(page, f"lab_{name}")
+        assert "Traceback" not in page.locator(".dfx-explorer").inner_text()

@@ -101,7 +101,7 @@ class VideoExplorer(widgets.VBox):
                                    controls=True, layout=widgets.Layout(display="none", max_width="480px"))
         self.video_caption = widgets.HTML()
         self.manip_button = widgets.ToggleButton(value=False, description="Manipulation map", icon="fire",
-                                                 disabled=True,
+                                                 disabled=True, layout=widgets.Layout(width="180px"),
                                                  tooltip="play the fake with its difference from its original over it")
         self.faces_caption = widgets.HTML()
         self.overlay_button = widgets.ToggleButton(value=False, description="Overlay original",
