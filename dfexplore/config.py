@@ -103,6 +103,17 @@ def is_sample(path) -> bool:
         return False
 
 
+def _env_file(env: str, what: str) -> Path | None:
+    """The file named by environment variable ``env``, None when unset or empty; DatasetError when it is not a file."""
+    value = os.environ.get(env)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise DatasetError(f"{env}={value!r} is not a file; set it to {what} or unset it")
+    return path
+
+
 def model_path() -> Path | None:
     """The model file (``.dfmodel``) named by ``DFEXPLORE_MODEL``, or None when it is unset (or empty).
 
@@ -111,15 +122,7 @@ def model_path() -> Path | None:
     DatasetError
         When ``DFEXPLORE_MODEL`` is set but is not a file.
     """
-    env = os.environ.get(MODEL_ENV)
-    if not env:
-        return None
-    path = Path(env).expanduser()
-    if not path.is_file():
-        raise DatasetError(
-            f"{MODEL_ENV}={env!r} is not a file; set it to a model written by `dfexplore train` or unset it"
-        )
-    return path
+    return _env_file(MODEL_ENV, "a model written by `dfexplore train`")
 
 
 def results_path() -> Path | None:
@@ -130,13 +133,4 @@ def results_path() -> Path | None:
     DatasetError
         When ``DFEXPLORE_RESULTS`` is set but is not a file.
     """
-    env = os.environ.get(RESULTS_ENV)
-    if not env:
-        return None
-    path = Path(env).expanduser()
-    if not path.is_file():
-        raise DatasetError(
-            f"{RESULTS_ENV}={env!r} is not a file; set it to a results file written by "
-            "`dfexplore scan DIR --out FILE` or unset it"
-        )
-    return path
+    return _env_file(RESULTS_ENV, "a results file written by `dfexplore scan DIR --out FILE`")

@@ -94,25 +94,30 @@ def _voila(data_dir: Path, log_path: Path):
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
-    def log_tail() -> str:
-        return log_path.read_text(errors="replace")[-3000:]
-
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"voila exited with status {proc.returncode}:\n{log_tail()}")
-            try:  # a connection is enough (a GET of the page would start a kernel)
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"voila did not listen on port {port} within 60 s:\n{log_tail()}")
-            time.sleep(0.2)
+        _wait_listening(proc, port, log_path, "voila")
         yield f"http://127.0.0.1:{port}/"
     finally:
         _stop(proc)
+
+
+def _wait_listening(proc: subprocess.Popen, port: int, log_path: Path, what: str) -> None:
+    """Until ``proc`` accepts connections on ``port`` (60 s at most); fail with its log if it exits or never does."""
+    def log_tail() -> str:
+        return log_path.read_text(errors="replace")[-3000:]
+
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{what} exited with status {proc.returncode}:\n{log_tail()}")
+        try:  # a connection is enough (a GET of the page would start a kernel)
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not listen on port {port} within 60 s:\n{log_tail()}")
+        time.sleep(0.2)
 
 
 def _children(pid: int) -> list[int]:
@@ -445,18 +450,7 @@ def _lab(data_dir: Path, tmp: Path):
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with status {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyter lab did not listen within 60 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.2)
+        _wait_listening(proc, port, log_path, "jupyter lab")
         yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK.name}?token={token}"
     finally:
         _stop(proc)

@@ -472,6 +472,21 @@ class ExplorerState:
             out.notes.append(f"could not encode the clip for playing: {error_text(exc)}")
 
     # ------------------------------------------------------------------ originals
+    def _present_original(self, name: str, purpose: str) -> tuple[Original | None, str | None]:
+        """``(original, None)`` when fake ``name``'s original is in the folder, else ``(original or None, why not)``."""
+        try:
+            original = self.dataset.original(name)
+        except Exception as exc:  # noqa: BLE001
+            return None, error_text(exc)
+        if original is None:
+            label = self._label(name)
+            why = "it is a REAL video" if label == "REAL" else "metadata.json names no original for it"
+            return None, f"{name} has no original {purpose}: {why}."
+        if not original.exists:
+            return original, (f"The original of {name}, {original.name}, is named in metadata.json but is not in "
+                              f"the dataset folder, so there is nothing {purpose}.")
+        return original, None
+
     def overlay(self, name: str, progress: ProgressFn | None = None) -> OverlayResult:
         """Analyse the original of fake ``name`` and plot both SSIM series together.
 
@@ -480,20 +495,9 @@ class ExplorerState:
         unreadable) instead of raising.  Raises :class:`Cancelled` when
         ``progress`` does.
         """
-        try:
-            original = self.dataset.original(name)
-        except Exception as exc:  # noqa: BLE001
-            return OverlayResult(name, None, error=error_text(exc))
-        if original is None:
-            label = self._label(name)
-            why = "it is a REAL video" if label == "REAL" else "metadata.json names no original for it"
-            return OverlayResult(name, None, error=f"{name} has no original to overlay: {why}.")
-        if not original.exists:
-            return OverlayResult(
-                name, original.name,
-                error=f"The original of {name}, {original.name}, is named in metadata.json but is not in "
-                      f"the dataset folder, so there is nothing to overlay.",
-            )
+        original, why = self._present_original(name, "to overlay")
+        if why is not None:
+            return OverlayResult(name, None if original is None else original.name, error=why)
         with self._lock:
             key = (name, original.name, tuple(sorted(self.analysis_kwargs.items())))
             if key in self._overlays:
@@ -523,19 +527,9 @@ class ExplorerState:
         :class:`Cancelled` when ``progress`` does.
         """
         report = progress or (lambda fraction, message: None)
-        try:
-            original = self.dataset.original(name)
-        except Exception as exc:  # noqa: BLE001
-            return ManipulationResult(name, None, error=error_text(exc))
-        if original is None:
-            label = self._label(name)
-            why = "it is a REAL video" if label == "REAL" else "metadata.json names no original for it"
-            return ManipulationResult(name, None, error=f"{name} has no original to compare with: {why}.")
-        if not original.exists:
-            return ManipulationResult(
-                name, original.name,
-                error=f"The original of {name}, {original.name}, is named in metadata.json but is not in the "
-                      "dataset folder, so there is nothing to compare with.")
+        original, why = self._present_original(name, "to compare with")
+        if why is not None:
+            return ManipulationResult(name, None if original is None else original.name, error=why)
         try:
             fake_path, orig_path = self.path(name), self.path(original.name)
             key = (self._key(fake_path), self._key(orig_path))
