@@ -69,7 +69,10 @@ def runs(folders):
 _RUNNER = """
 import sys, nbformat, nbclient
 nb = nbformat.read(sys.argv[1], as_version=4)
-client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": sys.argv[3]}})
+# shutdown_kernel="immediate": once the last cell has run, kill the kernel instead of asking it to shut down
+# (a graceful shutdown once hung for 10 minutes after every cell had run).
+client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+                                 resources={"metadata": {"path": sys.argv[3]}})
 try:
     client.execute()
 except nbclient.exceptions.CellExecutionError as exc:
