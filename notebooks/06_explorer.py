@@ -40,7 +40,11 @@
 # * a strip of **zoomed face crops** from across the analysed frames;
 # * for a fake whose original is in the folder, **Overlay original** plots the original's SSIM on
 #   top: when the two lines look alike, the verdict comes from the shared footage, not from the
-#   manipulation.
+#   manipulation;
+# * for a fake that names an original, **Manipulation map** plays the fake with its difference from
+#   the original painted over it (notebook 08 explains the map), with how much of the frame changed and
+#   how much of that lies on the face, or says why there is none (original absent, clips that cannot
+#   be aligned frame by frame).
 #
 # A video that cannot be decoded shows a message naming the file and the problem, and the others
 # still work. Without `metadata.json` every video is unlabelled, and the verdict has no label to be compared with.
