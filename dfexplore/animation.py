@@ -162,7 +162,7 @@ def animate_manipulation(
     """
     if max_frames < 1:
         raise ValueError(f"max_frames must be >= 1, got {max_frames}")
-    vmax = max(float(np.percentile(mmap.maps, 99.5)) if mmap.maps.size else 0.0, 2.0 * mmap.threshold)
+    vmax = mmap.heat_scale
     frames = (heat_overlay(frame, diff, mask, vmax=vmax, alpha=alpha)
               for _, frame, diff, mask in iter_manipulation(mmap, max_frames=max_frames))
     if fps is None:

@@ -258,7 +258,7 @@ def heat_preview(mmap, max_frames: int | None = None, codec: str | None = None) 
     n = len(mmap) if max_frames is None else min(int(max_frames), len(mmap))
     if n < 1:
         raise ValueError(f"the manipulation map of {mmap.fake.name} compared no frame: nothing to show")
-    vmax = max(float(np.percentile(mmap.maps, 99.5)) if mmap.maps.size else 0.0, 2.0 * mmap.threshold)
+    vmax = mmap.heat_scale
     frames = (heat_overlay(frame, diff, mask, vmax=vmax)
               for _, frame, diff, mask in iter_manipulation(mmap, max_frames=n))
     try:

@@ -296,6 +296,12 @@ class ManipulationMap:
         return _region((H, W), face, self.face_margin)
 
     @property
+    def heat_scale(self) -> float:
+        """Top of a heat map's colour scale (grey levels): the 99.5th percentile of the kept maps, at least twice the threshold."""
+        top = float(np.percentile(self.maps, 99.5)) if self.maps.size else 0.0
+        return max(top, 2.0 * self.threshold)
+
+    @property
     def jitter_median(self) -> float:
         """Median of :attr:`jitter` over the frames where it is defined (NaN if none)."""
         ok = ~np.isnan(self.jitter)

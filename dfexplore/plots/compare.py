@@ -60,7 +60,7 @@ def manipulation_frames(mmap, count: int = 4, frames=None, alpha: float = 0.6, t
         images = [by_index[int(mmap.map_index[p])] for p in picks]
     else:
         images = [np.asarray(frames[p]) for p in picks]
-    vmax = max(float(np.percentile(mmap.maps[picks], 99.5)), mmap.threshold * 2.0)
+    vmax = mmap.heat_scale
     w, h = mmap.work_size
     fig, axes = _image_grid(len(picks), min(len(picks), 4), h / w, panel_height_extra=0.5)
     position = {int(i): k for k, i in enumerate(mmap.frame_index)}
