@@ -1,7 +1,11 @@
 """Reading and writing video files, one frame at a time.
 
-All frames dfexplore hands out are RGB ``uint8`` arrays of shape ``(H, W, 3)``;
-the conversion from OpenCV's BGR happens here, once.  Nothing in this module
+Decoding uses PyAV (FFmpeg) with frame threading, which keeps frames in the
+decoder's own YUV form (:func:`iter_decoded`: :class:`~dfexplore.frames.Frame`
+objects that convert only the windows asked for); OpenCV's reader decodes
+what PyAV cannot open, and rotated videos, with the same errors.  The
+frames :func:`iter_frames` hands out are RGB ``uint8`` arrays of shape
+``(H, W, 3)``; the conversion happens here, once.  Nothing in this module
 holds a whole video in memory.
 """
 
@@ -18,14 +22,18 @@ import cv2
 import numpy as np
 
 from .errors import VideoError
+from .frames import Frame, PackedFrame, YUVFrame
 
 __all__ = [
+    "DECODERS",
     "VideoInfo",
     "VideoError",
     "first_frame",
+    "iter_decoded",
     "iter_frames",
     "prefetch",
     "resize_max_side",
+    "scaled_size",
     "to_rgb",
     "write_video",
 ]
@@ -136,16 +144,6 @@ def to_rgb(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-def _owned_to_rgb(frame: np.ndarray) -> np.ndarray:
-    """:func:`to_rgb` for a frame nobody else holds: a BGR frame is converted in place.
-
-    Saves allocating (and page-faulting) a second frame-sized buffer per frame.
-    """
-    if frame.ndim == 3 and frame.shape[2] == 3 and frame.flags.c_contiguous and frame.flags.writeable:
-        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB, dst=frame)
-    return to_rgb(frame)
-
-
 def _owned_to_bgr(frame: np.ndarray) -> np.ndarray:
     """A decoded frame as 3-channel BGR: gray and BGRA frames are converted, BGR ones pass as they are."""
     if frame.ndim == 3 and frame.shape[2] == 3:
@@ -167,13 +165,9 @@ def resize_max_side(frame: np.ndarray, max_side: int | None) -> np.ndarray:
     Frames already small enough are returned unchanged (never upscaled).
     Uses area interpolation, which avoids aliasing when shrinking.
     """
-    if max_side is None:
+    size = scaled_size(frame.shape, max_side)
+    if size is None:
         return frame
-    h, w = frame.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1.0:
-        return frame
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
@@ -182,57 +176,42 @@ def _frame_count_slack(reported: int) -> int:
     return max(5, int(0.05 * reported))
 
 
-def iter_frames(
-    path,
-    stride: int = 1,
-    start: int = 0,
-    stop: int | None = None,
-    max_side: int | None = None,
-    rgb: bool = True,
-) -> Iterator[np.ndarray]:
-    """Yield frames of a video one at a time.
+#: Decoders :func:`iter_decoded` knows: ``"auto"`` (PyAV, OpenCV for what PyAV cannot open
+#: or for rotated videos), ``"pyav"`` (PyAV only) and ``"opencv"`` (``cv2.VideoCapture`` only).
+DECODERS = ("auto", "pyav", "opencv")
 
-    Frames ``start, start + stride, ...`` up to (not including) ``stop`` are
-    decoded; the frames in between are skipped with ``grab()`` (demuxed but not
-    converted), and the capture is released when the generator finishes or is
-    closed.  Memory use does not depend on the length of the video.
+#: Corrupt packets skipped before decoding gives up (the truncation check then names the file).
+_MAX_BAD_PACKETS = 25
 
-    Parameters
-    ----------
-    path : str or Path
-        The video file.
-    stride : int
-        Yield every ``stride``-th frame (``>= 1``).
-    start : int
-        Index of the first frame to yield (``>= 0``).
-    stop : int, optional
-        Index one past the last frame to consider; ``None`` reads to the end.
-    max_side : int, optional
-        Downscale each frame so that its longer side is at most this many pixels.
-    rgb : bool
-        ``True``: RGB frames.  ``False``: BGR frames, as OpenCV decodes them,
-        without the colour conversion (for a pipeline that converts only the
-        parts of a frame it uses, like :func:`dfexplore.analysis.analyze_video`).
 
-    Yields
-    ------
-    frame : ndarray, shape (H, W, 3), uint8, RGB (BGR with ``rgb=False``)
-
-    Raises
-    ------
-    VideoError
-        Missing, empty or unreadable file; a video that yields no frame at all;
-        or decoding that stops well before the frame count the container
-        reports (truncated or corrupt stream).  ``frames_read`` on the error
-        says how many frames were yielded before it.
-    """
+def _check_range(stride: int, start: int, stop: int | None) -> None:
     if stride < 1:
         raise ValueError(f"stride must be >= 1, got {stride}")
     if start < 0:
         raise ValueError(f"start must be >= 0, got {start}")
     if stop is not None and stop < start:
         raise ValueError(f"stop ({stop}) must be >= start ({start})")
-    p, cap = _open(path)
+
+
+def _check_complete(p: Path, index: int, reported: int, stop: int | None, yielded: int) -> None:
+    """Raise VideoError when decoding stopped clearly before the end the container announced."""
+    if index == 0:
+        raise VideoError(p, "no frame could be decoded (empty or corrupt video stream)")
+    # Container frame counts are estimates (a clip announcing 98 frames may
+    # decode 95); a stream ending clearly earlier was cut off or is damaged.
+    limit = reported if stop is None else min(stop, reported)
+    if reported > 0 and index < limit - _frame_count_slack(reported):
+        raise VideoError(
+            p,
+            f"decoding stopped at frame {index} of {reported} reported by the container "
+            "(truncated or corrupt stream)",
+            yielded,
+        )
+
+
+def _opencv_frames(p: Path, stride: int, start: int, stop: int | None) -> Iterator[np.ndarray]:
+    """BGR frames from OpenCV's reader (``read()`` for wanted frames, ``grab()`` for the others)."""
+    p, cap = _open(p)
     try:
         reported = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         index = 0
@@ -248,24 +227,225 @@ def iter_frames(
             if wanted:
                 if frame is None or frame.size == 0:
                     raise VideoError(p, f"decoder returned an empty frame at index {index}", yielded)
-                frame = resize_max_side(frame, max_side)
-                yield _owned_to_rgb(frame) if rgb else _owned_to_bgr(frame)
+                yield _owned_to_bgr(frame)
                 yielded += 1
             index += 1
-        if index == 0:
-            raise VideoError(p, "no frame could be decoded (empty or corrupt video stream)")
-        # Container frame counts are estimates (a clip announcing 98 frames may
-        # decode 95); a stream ending clearly earlier was cut off or is damaged.
-        limit = reported if stop is None else min(stop, reported)
-        if reported > 0 and index < limit - _frame_count_slack(reported):
-            raise VideoError(
-                p,
-                f"decoding stopped at frame {index} of {reported} reported by the container "
-                "(truncated or corrupt stream)",
-                yielded,
-            )
+        _check_complete(p, index, reported, stop, yielded)
     finally:
         cap.release()
+
+
+def _pyav_open(p: Path):
+    """``(container, stream, reported frame count)`` of the first video stream, or None if PyAV cannot open it."""
+    try:
+        import av
+    except ImportError:  # pragma: no cover - a core dependency; OpenCV still decodes
+        return None
+    try:
+        container = av.open(str(p), metadata_errors="ignore")
+    except (av.FFmpegError, OSError, ValueError, UnicodeError):
+        return None
+    if not container.streams.video:
+        container.close()
+        return None
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"  # frame threading: frames decode in parallel, in FFmpeg's threads
+    reported = int(stream.frames or 0)
+    if reported <= 0:  # as OpenCV estimates it: duration x frame rate
+        rate = stream.average_rate or stream.guessed_rate
+        if stream.duration is not None and stream.time_base is not None:
+            seconds = float(stream.duration * stream.time_base)
+        else:
+            seconds = (container.duration or 0) / 1_000_000
+        reported = int(round(seconds * float(rate))) if rate else 0
+    return container, stream, reported
+
+
+#: 8-bit planar YUV formats handed out as planes: (rows, columns) of pixels per chroma sample.
+_PLANAR = {"yuv420p": (2, 2), "yuv422p": (1, 2), "yuv444p": (1, 1)}
+
+
+def _as_frame(frame) -> Frame:
+    """A PyAV frame as a :class:`~dfexplore.frames.Frame`: its planes when 8-bit planar YUV, else converted to BGR."""
+    sub = _PLANAR.get(frame.format.name)
+    if sub is not None and frame.color_range != 2 and not (frame.height % sub[0] or frame.width % sub[1]):
+        y, u, v = (
+            np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[: plane.height, : plane.width]
+            for plane in frame.planes[:3]
+        )
+        return YUVFrame(y, u, v, keep=frame)
+    # Full-range (JPEG) YUV, high bit depth, RGB, odd sizes: FFmpeg converts the whole frame.
+    return PackedFrame(frame.to_ndarray(format="bgr24"))
+
+
+def _pyav_packets(container, stream):
+    """The stream's decoded frames; corrupt packets are skipped, a broken container ends the stream."""
+    import av
+
+    bad = 0
+    packets = container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            break
+        except (av.FFmpegError, OSError):  # cut-off or damaged container: end here, the caller checks the count
+            break
+        try:
+            decoded = packet.decode()
+        except av.FFmpegError:
+            bad += 1
+            if bad > _MAX_BAD_PACKETS:
+                break
+            continue
+        yield from decoded
+    try:  # frames still inside the decoder's threads
+        yield from stream.codec_context.decode(None)
+    except av.FFmpegError:
+        pass
+
+
+def iter_decoded(
+    path,
+    stride: int = 1,
+    start: int = 0,
+    stop: int | None = None,
+    decoder: str = "auto",
+) -> Iterator[Frame]:
+    """Yield decoded frames one at a time, unconverted (:class:`~dfexplore.frames.Frame` objects).
+
+    PyAV decodes with frame threading and hands out 8-bit planar YUV frames
+    (``yuv420p``, ``yuv422p``, ``yuv444p``) as their planes (:class:`~dfexplore.frames.YUVFrame`): no frame is
+    converted as a whole; the caller converts the windows it uses.  Other
+    pixel formats are converted to BGR by FFmpeg
+    (:class:`~dfexplore.frames.PackedFrame`).  Files PyAV cannot open, and
+    videos stored rotated (which OpenCV turns upright), are decoded by
+    OpenCV (``cv2.VideoCapture``), with the same errors.  Frames that are not
+    wanted (``stride``, ``start``) are decoded (video frames depend on each
+    other) but never converted.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    stride, start, stop : int
+        Yield frames ``start, start + stride, ...`` before index ``stop``
+        (``None``: to the end).
+    decoder : {"auto", "pyav", "opencv"}
+        ``"auto"``: PyAV, falling back to OpenCV as above.  ``"pyav"``: PyAV
+        only (a rotated video is still decoded, unrotated).  ``"opencv"``:
+        OpenCV only, every frame a BGR :class:`~dfexplore.frames.PackedFrame`.
+
+    Yields
+    ------
+    frame : dfexplore.frames.Frame
+        ``frame.shape == (H, W, 3)``; a frame stays valid after the next one
+        is decoded (it holds its own buffers).
+
+    Raises
+    ------
+    VideoError
+        Missing, empty or unreadable file; a video that yields no frame at all;
+        or decoding that stops well before the frame count the container
+        reports (truncated or corrupt stream).  ``frames_read`` on the error
+        says how many frames were yielded before it.
+    """
+    _check_range(stride, start, stop)
+    if decoder not in DECODERS:
+        raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
+    p = _check_file(path)
+    opened = None if decoder == "opencv" else _pyav_open(p)
+    if opened is None:
+        if decoder == "pyav":
+            raise VideoError(p, "cannot be opened as a video by PyAV (not a video file, or truncated/corrupt container)")
+        for bgr in _opencv_frames(p, stride, start, stop):
+            yield PackedFrame(bgr)
+        return
+    container, stream, reported = opened
+    rotated = False
+    try:
+        index = yielded = 0
+        for frame in _pyav_packets(container, stream):
+            if index == 0 and decoder == "auto" and (frame.rotation or 0) % 360:
+                rotated = True  # stored rotated: OpenCV turns it upright, as VideoInfo reports its size
+                break
+            if stop is not None and index >= stop:
+                break
+            if index >= start and (index - start) % stride == 0:
+                yield _as_frame(frame)
+                yielded += 1
+            index += 1
+        if not rotated:
+            _check_complete(p, index, reported, stop, yielded)
+    finally:
+        container.close()
+    if rotated:
+        for bgr in _opencv_frames(p, stride, start, stop):
+            yield PackedFrame(bgr)
+
+
+def iter_frames(
+    path,
+    stride: int = 1,
+    start: int = 0,
+    stop: int | None = None,
+    max_side: int | None = None,
+    rgb: bool = True,
+    decoder: str = "auto",
+) -> Iterator[np.ndarray]:
+    """Yield frames of a video one at a time, as arrays.
+
+    Frames ``start, start + stride, ...`` up to (not including) ``stop`` are
+    decoded by :func:`iter_decoded`; the frames in between are decoded but
+    not converted, and the decoder is closed when the generator finishes or
+    is closed.  Memory use does not depend on the length of the video.
+
+    Parameters
+    ----------
+    path : str or Path
+        The video file.
+    stride : int
+        Yield every ``stride``-th frame (``>= 1``).
+    start : int
+        Index of the first frame to yield (``>= 0``).
+    stop : int, optional
+        Index one past the last frame to consider; ``None`` reads to the end.
+    max_side : int, optional
+        Downscale each frame so that its longer side is at most this many pixels.
+    rgb : bool
+        ``True``: RGB frames.  ``False``: BGR frames (OpenCV's order).
+    decoder : {"auto", "pyav", "opencv"}
+        See :func:`iter_decoded`.
+
+    Yields
+    ------
+    frame : ndarray, shape (H, W, 3), uint8, RGB (BGR with ``rgb=False``)
+
+    Raises
+    ------
+    VideoError
+        As :func:`iter_decoded`.
+    """
+    _check_range(stride, start, stop)
+    for frame in iter_decoded(path, stride=stride, start=start, stop=stop, decoder=decoder):
+        size = scaled_size(frame.shape, max_side)
+        out = frame.rgb() if size is None else frame.resized(None, size)
+        yield out if rgb else cv2.cvtColor(out, cv2.COLOR_RGB2BGR, dst=out)
+
+
+def scaled_size(shape, max_side: int | None) -> tuple[int, int] | None:
+    """``(width, height)`` that :func:`resize_max_side` scales a frame of ``shape = (H, W, ...)`` to.
+
+    None when it leaves the frame as it is (``max_side`` None, or the frame
+    already small enough).
+    """
+    if max_side is None:
+        return None
+    h, w = shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1.0:
+        return None
+    return max(1, round(w * scale)), max(1, round(h * scale))
 
 
 _END = object()
@@ -356,14 +536,11 @@ def first_frame(path) -> np.ndarray:
     VideoError
         If the file is missing or no frame can be decoded.
     """
-    p, cap = _open(path)
+    frames = iter_frames(path, stop=1)
     try:
-        ok, frame = cap.read()
+        return next(frames)
     finally:
-        cap.release()
-    if not ok or frame is None:
-        raise VideoError(p, "no frame could be decoded (empty or corrupt video stream)")
-    return to_rgb(frame)
+        frames.close()
 
 
 def write_video(path, frames: Iterable[np.ndarray], fps: float, codec: str = "mp4v") -> Path:

@@ -70,10 +70,34 @@ def test_iter_frames_releases_capture_when_closed(make_clip, monkeypatch):
             return getattr(self._cap, name)
 
     monkeypatch.setattr(cv2, "VideoCapture", Spy)
-    gen = iter_frames(make_clip())
+    gen = iter_frames(make_clip(), decoder="opencv")
     next(gen)
     gen.close()
     assert released == [True]
+
+
+def test_iter_frames_closes_pyav_container_when_closed(make_clip, monkeypatch):
+    import av
+
+    closed = []
+    real_open = av.open
+
+    class Spy:
+        def __init__(self, *a, **k):
+            self._container = real_open(*a, **k)
+
+        def close(self):
+            closed.append(True)
+            self._container.close()
+
+        def __getattr__(self, name):
+            return getattr(self._container, name)
+
+    monkeypatch.setattr(av, "open", Spy)
+    gen = iter_frames(make_clip(), decoder="pyav")
+    next(gen)
+    gen.close()
+    assert closed == [True]
 
 
 def test_first_frame(make_clip):
