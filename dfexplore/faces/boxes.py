@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..frames import Frame
+
 __all__ = ["FaceBoxes", "crop", "crop_window", "iou", "draw_boxes"]
 
 
@@ -179,7 +181,9 @@ def crop(frame: np.ndarray, box, margin: float = 0.3, size: int = 224) -> np.nda
 
     Parameters
     ----------
-    frame : ndarray, shape (H, W, 3) or (H, W), uint8
+    frame : ndarray, shape (H, W, 3) or (H, W), uint8; or dfexplore.frames.Frame
+        A decoded :class:`~dfexplore.frames.Frame` gives an RGB crop, and
+        only its window is converted.
     box : array_like, shape (4,)
         ``(x1, y1, x2, y2)`` in pixels of ``frame``.
     margin : float
@@ -190,11 +194,12 @@ def crop(frame: np.ndarray, box, margin: float = 0.3, size: int = 224) -> np.nda
     Returns
     -------
     ndarray, shape (size, size, 3) (or (size, size) for a 2-D frame), same dtype as ``frame``
+        (RGB uint8 for a :class:`~dfexplore.frames.Frame`)
     """
     if size < 1:
         raise ValueError(f"size must be >= 1, got {size}")
     x1, y1, x2, y2 = crop_window(frame.shape, box, margin)
-    window = frame[y1:y2, x1:x2]
+    window = frame.rgb((x1, y1, x2, y2)) if isinstance(frame, Frame) else frame[y1:y2, x1:x2]
     interp = cv2.INTER_AREA if window.shape[0] > size else cv2.INTER_LINEAR
     return cv2.resize(window, (size, size), interpolation=interp)
 

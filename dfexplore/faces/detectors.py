@@ -18,20 +18,13 @@ import cv2
 import numpy as np
 
 from ..errors import DfexploreError
-from ..video import resize_max_side
+from ..frames import Frame, as_frame
+from ..video import scaled_size
 from .boxes import FaceBoxes
 
 __all__ = ["FaceDetector", "HaarDetector", "MTCNNDetector", "haar_cascade_path", "make_detector", "resolve_detector"]
 
 
-def _check_frame(frame) -> np.ndarray:
-    frame = np.asarray(frame)
-    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        raise ValueError(
-            f"frame must be an RGB uint8 array of shape (H, W, 3), but got dtype {frame.dtype} "
-            f"and shape {frame.shape}"
-        )
-    return frame
 
 
 class FaceDetector(abc.ABC):
@@ -45,6 +38,9 @@ class FaceDetector(abc.ABC):
     """
 
     name = "detector"
+    #: Whether :meth:`_detect_small` needs colour (RGB); a detector working on
+    #: grey levels gets the grey image (for a decoded YUV frame: its luma plane).
+    needs_colour = True
 
     def __init__(self, max_side: int | None = 640):
         if max_side is not None and max_side < 32:
@@ -54,8 +50,10 @@ class FaceDetector(abc.ABC):
         # background); OpenCV's cascade and MTCNN's networks run one call at a time.
         self._lock = threading.Lock()
 
-    def _shrink(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
-        small = resize_max_side(frame, self.max_side)
+    def _shrink(self, frame: Frame) -> tuple[np.ndarray, float]:
+        """The copy the detector sees (RGB, or grey without :attr:`needs_colour`) and the factor back to ``frame``."""
+        size = scaled_size(frame.shape, self.max_side) or (frame.shape[1], frame.shape[0])
+        small = frame.resized(None, size, colour=self.needs_colour)
         return small, frame.shape[1] / small.shape[1]
 
     #: Longer side, in pixels, a region of interest is scaled to before detection
@@ -68,12 +66,15 @@ class FaceDetector(abc.ABC):
     #: ... and the range of face sides searched then, as multiples of the expected side.
     roi_face_scale = (0.6, 1.5)
 
-    def detect(self, frame: np.ndarray, roi=None, face_side: float | None = None, bgr: bool = False) -> FaceBoxes:
+    def detect(self, frame, roi=None, face_side: float | None = None, bgr: bool = False) -> FaceBoxes:
         """Find faces in one frame, or in a region of it.
 
         Parameters
         ----------
-        frame : ndarray, shape (H, W, 3), uint8, RGB
+        frame : ndarray, shape (H, W, 3), uint8, RGB; or dfexplore.frames.Frame
+            A decoded frame (:func:`dfexplore.video.iter_decoded`) is
+            converted only in the region searched, at the detector's
+            resolution (Haar reads a YUV frame's luma plane directly).
         roi : (x1, y1, x2, y2), optional
             Search only this region (integer pixels of ``frame``, clipped to
             it).  The face tracker searches a region 2.5 times the size
@@ -88,10 +89,10 @@ class FaceDetector(abc.ABC):
             longer side is :attr:`roi_side` pixels and faces within
             :attr:`roi_face_range` of that side are searched.
         bgr : bool
-            ``frame`` is BGR (as OpenCV decodes it), not RGB: only the
-            downscaled copy the detector sees is converted, which is much
-            cheaper than converting the whole frame first.  The boxes are
-            the same as for the RGB frame.
+            An array ``frame`` is BGR (as OpenCV decodes it), not RGB: only
+            the downscaled copy the detector sees is converted, which is
+            much cheaper than converting the whole frame first.  The boxes
+            are the same as for the RGB frame.
 
         Returns
         -------
@@ -99,11 +100,9 @@ class FaceDetector(abc.ABC):
             Boxes in the pixels of ``frame``, main face first (highest
             :attr:`FaceBoxes.main_score`); empty when no face.
         """
-        frame = _check_frame(frame)
+        frame = as_frame(frame, bgr=bgr)
         if roi is None:
             small, factor = self._shrink(frame)
-            if bgr:
-                small = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
             with self._lock:
                 found = self._detect_small(small)
             return _sorted(found.scaled(factor))
@@ -113,29 +112,27 @@ class FaceDetector(abc.ABC):
         x2, y2 = min(max(x2, x1), w), min(max(y2, y1), h)
         if x2 - x1 < 12 or y2 - y1 < 12:
             return FaceBoxes.empty()
-        region = frame[y1:y2, x1:x2]
+        rw, rh = x2 - x1, y2 - y1
         if face_side is not None and np.isfinite(face_side) and face_side > 0:
             scale = min(self.roi_face_px / float(face_side), 4.0)
             lo, hi = (f * self.roi_face_px for f in self.roi_face_scale)
         else:
-            scale = self.roi_side / max(region.shape[:2])
+            scale = self.roi_side / max(rw, rh)
             lo, hi = (f * self.roi_side for f in self.roi_face_range)
-        size = (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale)))
-        small = cv2.resize(region, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        if bgr:
-            small = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+        size = (max(1, round(rw * scale)), max(1, round(rh * scale)))
+        small = frame.resized((x1, y1, x2, y2), size, colour=self.needs_colour)
         with self._lock:
             found = self._detect_small(small, (int(lo), int(hi)))
-        found = found.scaled(region.shape[1] / small.shape[1])
+        found = found.scaled(rw / small.shape[1])
         return _sorted(found.shifted(x1, y1))
 
-    def detect_batch(self, frames: Sequence[np.ndarray]) -> list[FaceBoxes]:
-        """Find faces in several frames; one :class:`FaceBoxes` per frame, in order."""
+    def detect_batch(self, frames: Sequence) -> list[FaceBoxes]:
+        """Find faces in several frames (RGB arrays or :class:`~dfexplore.frames.Frame`); one :class:`FaceBoxes` each."""
         return [self.detect(f) for f in frames]
 
     @abc.abstractmethod
     def _detect_small(self, frame: np.ndarray, sizes: tuple[int, int] | None = None) -> FaceBoxes:
-        """Detect on an already downscaled RGB frame; boxes in its pixels.
+        """Detect on an already downscaled RGB frame (grey ``(h, w)`` without :attr:`needs_colour`); boxes in its pixels.
 
         ``sizes`` is ``(smallest, largest)`` face side in pixels worth
         searching, when known (in a region around a tracked face).
@@ -205,6 +202,7 @@ class HaarDetector(FaceDetector):
     """
 
     name = "Haar"
+    needs_colour = False
 
     def __init__(
         self,
@@ -229,7 +227,7 @@ class HaarDetector(FaceDetector):
             raise DfexploreError(f"OpenCV could not load the Haar cascade {cascade!r}")
 
     def _detect_small(self, frame: np.ndarray, sizes: tuple[int, int] | None = None) -> FaceBoxes:
-        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+        gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
         if self.equalize:
             gray = cv2.equalizeHist(gray)
         if sizes is None:
@@ -344,7 +342,7 @@ class MTCNNDetector(FaceDetector):
         Frames of one size (after downscaling) go through MTCNN together;
         frames of other sizes are handled in their own groups.
         """
-        frames = [_check_frame(f) for f in frames]
+        frames = [as_frame(f) for f in frames]
         results: list[FaceBoxes | None] = [None] * len(frames)
         groups: dict[tuple, list[int]] = {}
         smalls, factors = [], []

@@ -34,6 +34,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ..frames import Frame
 from .boxes import FaceBoxes, crop, crop_window, iou
 from .detectors import FaceDetector
 
@@ -135,10 +136,13 @@ def track_stream(
 
     Parameters
     ----------
-    frames : iterable of ndarray, shape (H, W, 3), uint8, RGB
-        Consecutive frames (a generator is fine; it is read once).
+    frames : iterable of ndarray, shape (H, W, 3), uint8, RGB; or of dfexplore.frames.Frame
+        Consecutive frames (a generator is fine; it is read once), e.g.
+        :func:`dfexplore.video.iter_decoded`'s unconverted frames.
     detector : FaceDetector
-        Built once by the caller; only its :meth:`~FaceDetector.detect` is used.
+        Built once by the caller; only its :meth:`~FaceDetector.detect` is
+        used.  A detector that overrides ``detect`` itself is given RGB
+        arrays (a :class:`~dfexplore.frames.Frame` converted whole).
     detect_every : int
         Run the detector on every ``detect_every``-th frame (1: every frame).
         The last frame is always detected too, so the track's end is measured.
@@ -155,7 +159,7 @@ def track_stream(
         faster; the whole frame is searched when that finds nothing.  ``None``
         always searches the whole frame.
     bgr : bool
-        The frames are BGR (see :meth:`FaceDetector.detect`); they are
+        Array frames are BGR (see :meth:`FaceDetector.detect`); they are
         passed on unchanged.
 
     Yields
@@ -171,6 +175,15 @@ def track_stream(
         raise ValueError(f"max_misses must be >= 0, got {max_misses}")
     hold = detect_every // 2
     colour = {"bgr": True} if bgr else {}  # detectors written before ``bgr`` existed still work on RGB
+    # FaceDetector.detect takes decoded Frames; a detector with its own detect gets arrays, as it always did.
+    takes_frames = type(detector).detect is FaceDetector.detect
+
+    def detect(frame, **kwargs) -> FaceBoxes:
+        if isinstance(frame, Frame):
+            if takes_frames:
+                return detector.detect(frame, **kwargs)
+            return detector.detect(frame.rgb(), **kwargs)
+        return detector.detect(frame, **kwargs, **colour)
     a_center, a_size = smoothing
 
     anchor: _Anchor | None = None  # last linked detection of the live track
@@ -194,10 +207,10 @@ def track_stream(
             predicted = anchor.predict(pos)
             roi = crop_window(frame.shape, predicted, roi_margin)
             side = max(predicted[2] - predicted[0], predicted[3] - predicted[1])
-            box = link(detector.detect(frame, roi=roi, face_side=side, **colour), pos)
+            box = link(detect(frame, roi=roi, face_side=side), pos)
             if box is not None:
                 return box
-        return link(detector.detect(frame, **colour), pos)
+        return link(detect(frame), pos)
 
     def new_anchor(pos: int, box: np.ndarray) -> _Anchor:
         if anchor is None:
