@@ -21,7 +21,7 @@ from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stre
 from .features import FEATURES_VERSION, CropFeatures, empty_features, temporal_features
 from .framemodel.model import FrameModel, resolve_frame_model
 from .similarity import MIN_SIZE, ssim_series
-from .video import VideoInfo, iter_frames, prefetch
+from .video import VideoInfo, iter_decoded, prefetch, scaled_size
 
 __all__ = ["Basis", "VideoAnalysis", "analyze_dataset", "analyze_video"]
 
@@ -233,18 +233,44 @@ class _RunScorer:
         self._pool.shutdown(wait=True)
 
 
-def _whole_frames(path, stride: int, stop: int | None, size: int):
-    """The frames for whole-frame SSIM (downscaled to ``size``); VideoError if they are too small to compare."""
-    for frame in iter_frames(path, stride=stride, stop=stop, max_side=size):
-        h, w = frame.shape[:2]
-        if min(h, w) < MIN_SIZE:
-            scaled = f" after downscaling to at most {size}" if max(h, w) == size else ""
+class _WholeFrames:
+    """SSIM between consecutive whole frames, downscaled to ``size``: the basis when no face is tracked.
+
+    Fed alongside the face track, in the same pass over the video, until the
+    track has given enough face pairs (then :meth:`close` drops it), so a
+    video without a face is decoded once, not twice.
+    """
+
+    def __init__(self, size: int, backend: str):
+        self.size = size
+        self.scorer = _RunScorer(backend)
+        self.shape: tuple[int, int] | None = None  # (w, h) of the frames compared
+
+    def add(self, frame, index: int, first: bool) -> None:
+        """Add decoded frame ``index``; ``first`` when it is the first decoded frame."""
+        if self.shape is None:
+            size = scaled_size(frame.shape, self.size) or (frame.shape[1], frame.shape[0])
+            self.shape = size
+        if min(self.shape) < MIN_SIZE:
+            return  # too small to compare: result() says so
+        small = frame.resized(None, self.shape)
+        self.scorer.add(small, index, follows=not first)
+
+    def result(self, path) -> tuple[np.ndarray, np.ndarray]:
+        """Frame indices and SSIM scores; VideoError when the frames are too small to compare."""
+        if self.shape is not None and min(self.shape) < MIN_SIZE:
+            self.scorer.close()
+            w, h = self.shape
+            scaled = f" after downscaling to at most {self.size}" if max(w, h) == self.size else ""
             raise VideoError(
                 path,
                 f"frames are {w}x{h} pixels{scaled}: too small to compare; no face was found, "
                 f"and whole-frame SSIM needs frames of at least {MIN_SIZE}x{MIN_SIZE} pixels",
             )
-        yield frame
+        return self.scorer.result()
+
+    def close(self) -> None:
+        self.scorer.close()
 
 
 def analyze_video(
@@ -271,9 +297,13 @@ def analyze_video(
     detector runs every ``detect_every`` decoded frames and the face is
     tracked in between (:func:`dfexplore.faces.track_stream`); SSIM is computed
     in batches between crops of consecutive decoded frames that both have a face.
-    When fewer than ``min_face_pairs`` such pairs exist (no face), the video is
-    decoded again and whole frames, downscaled to at most ``size`` pixels, are
-    compared instead; :attr:`VideoAnalysis.basis` and the reason say so.
+    Frames are decoded by PyAV in the decoder's YUV form
+    (:func:`dfexplore.video.iter_decoded`): Haar reads the luma plane, and
+    only the face crops (and the frame model's) are converted to RGB.
+    When fewer than ``min_face_pairs`` such pairs exist (no face), whole
+    frames, downscaled to at most ``size`` pixels, are compared instead (kept
+    from the same pass, so the video is decoded once);
+    :attr:`VideoAnalysis.basis` and the reason say so.
 
     The frame model (:mod:`dfexplore.framemodel`, run by OpenCV without
     TensorFlow) scores up to ``frame_crops`` face crops of the same track,
@@ -357,22 +387,30 @@ def analyze_video(
     model_seconds = 0.0
 
     runs = _RunScorer(backend)
+    whole: _WholeFrames | None = _WholeFrames(size, backend)  # until the face gives min_face_pairs pairs
+    face_pairs = 0
     crop_features = CropFeatures()
     boxes: list[np.ndarray] = []
     prev_pos = None
-    # Decoding runs in a background thread, overlapping detection and SSIM (another thread).
-    # Frames stay BGR: only the face crop and what the detector sees are converted to RGB.
-    frames = prefetch(iter_frames(path, stride=stride, stop=stop, rgb=False))
+    # Frames stay in the decoder's YUV form: only the face crops, and what the detector sees, are converted.
+    frames = prefetch(iter_decoded(path, stride=stride, stop=stop))
     try:
-        for pos, frame, box, _, detected in track_stream(frames, detector, detect_every, bgr=True):
+        for pos, frame, box, _, detected in track_stream(frames, detector, detect_every):
             if progress is not None and pos % detect_every == 0:
                 progress(pos, expected)
+            if whole is not None:
+                whole.add(frame, pos * stride, first=pos == 0)
             if box is None:
                 boxes.append(np.full(4, np.nan))
                 continue
             boxes.append(box)
-            face = cv2.cvtColor(crop(frame, box, margin=margin, size=size), cv2.COLOR_BGR2RGB)
-            runs.add(face, pos * stride, follows=prev_pos == pos - 1)
+            face = crop(frame, box, margin=margin, size=size)  # RGB
+            follows = prev_pos == pos - 1
+            runs.add(face, pos * stride, follows=follows)
+            face_pairs += follows
+            if whole is not None and face_pairs >= min_face_pairs:
+                whole.close()
+                whole = None
             if detected:  # per-crop features on the detector's frames only: cheap, and on measured boxes
                 x1, y1, x2, _ = crop_window(frame.shape, box, margin)
                 crop_features.add(face, (box - (x1, y1, x1, y1)) * (size / (x2 - x1)))
@@ -380,7 +418,7 @@ def analyze_video(
                 preview[pos * stride] = face
             if slot < len(score_at) and pos >= score_at[slot]:
                 t_model = time.perf_counter()
-                model_crops.append(crop(frame, box, margin=model_margin, size=model.input_size))  # BGR
+                model_crops.append(crop(frame, box, margin=model_margin, size=model.input_size))  # RGB
                 model_seconds += time.perf_counter() - t_model
                 model_index.append(pos * stride)
                 slot = int(np.searchsorted(score_at, pos, side="right"))  # turns missed without a face lapse
@@ -390,20 +428,25 @@ def analyze_video(
             progress(frames_read, max(expected, frames_read))
     except BaseException:
         runs.close()
+        if whole is not None:
+            whole.close()
         raise
     frame_index, scores = runs.result()
     basis = Basis.FACE
 
     if len(scores) < min_face_pairs:
         if frames_read < 2:
+            if whole is not None:
+                whole.close()
             raise VideoError(path, f"has {frames_read} frame(s) to analyse; comparing consecutive frames needs at least 2")
         basis = Basis.WHOLE_FRAME
-        scores = ssim_series(_whole_frames(path, stride, stop, size), backend=backend)
-        frame_index = np.arange(1, len(scores) + 1, dtype=np.int64) * stride
+        frame_index, scores = whole.result(path)
+    elif whole is not None:
+        whole.close()
 
     report = threshold_verdict(scores, spread=spread, floor=floor)
     t_model = time.perf_counter()
-    frame_p = model.score(model_crops, bgr=True) if model and model_crops else np.zeros(0, np.float32)
+    frame_p = model.score(model_crops) if model and model_crops else np.zeros(0, np.float32)
     model_seconds += time.perf_counter() - t_model
     features = empty_features()
     if basis == Basis.FACE:
