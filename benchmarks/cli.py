@@ -17,11 +17,12 @@ from pathlib import Path
 
 from .methods import TIMED_METHODS
 from .report import build_table, gpu_ssim_line, machine_line, render
+from .targets import target_lines
 from .runner import run_child
 
 __all__ = ["main", "parse_args"]
 
-DEFAULT_METHODS = "floor,dfexplore,seed"
+DEFAULT_METHODS = "floor,pyav,dfexplore,seed"
 
 
 def _methods(text: str) -> list[str]:
@@ -159,6 +160,7 @@ def main(argv=None) -> int:
         failed += not gpu.get("ok")
 
     table = build_table(clips, results, args.methods, hit_rate=args.hit_rate, seed_frames=seed_frames)
+    table.notes += target_lines(clips, results, hit_rate=args.hit_rate)
     command = "python -m benchmarks " + " ".join(shlex.quote(a) for a in argv_list)
     out = [
         machine_line(env),

@@ -63,7 +63,7 @@ def _frac(x: float) -> str:
 
 def clip_frames(runs: dict) -> int | None:
     """Frames in the clip: decoded by a method that read it all, else the container's count."""
-    for m in ("floor", "dfexplore", "perframe"):
+    for m in ("floor", "pyav", "dfexplore", "perframe"):
         if _ok(runs.get(m)):
             return int(runs[m]["frames_measured"])
     for m in SEED_METHODS:
@@ -136,7 +136,7 @@ def build_table(
     results : dict
         ``results[clip name][method]``: a worker result.
     methods : list of str
-        Timed methods, in column order (``floor``, ``dfexplore``, ``seed``, ``seed-whole``).
+        Timed methods, in column order (``floor``, ``pyav``, ``dfexplore``, ``seed``, ``seed-whole``).
     hit_rate : bool
         Add the face hit rate columns (needs ``perframe`` results).
     seed_frames : int or None
@@ -154,6 +154,8 @@ def build_table(
     ratios = []
     if "floor" in methods and "dfexplore" in methods:
         ratios.append(("dfexplore", "floor"))
+    if "pyav" in methods and "dfexplore" in methods:
+        ratios.append(("dfexplore", "pyav"))
     for m in SEED_METHODS:
         if m in methods and "dfexplore" in methods:
             ratios.append((m, "dfexplore"))
@@ -349,6 +351,11 @@ def build_table(
             "floor: cv2.VideoCapture.read() on every frame, nothing else. dfexplore: "
             "analyze_video(path, resolve_detector('haar')) with the library's defaults; "
             "'dfexplore/floor time' is dfexplore's seconds over the floor's."
+        )
+    if "pyav" in methods:
+        notes.append(
+            "pyav: PyAV with frame threading (thread_type='AUTO') decoding every frame without colour conversion, "
+            "as dfexplore's analysis decodes; 'dfexplore/pyav time' is dfexplore's seconds over that."
         )
     if any(m in methods for m in SEED_METHODS):
         notes.append(

@@ -100,7 +100,42 @@ def test_table_extrapolates_a_seed_prefix_and_reports_errors():
     assert md[0].startswith("| clip | label | resolution | frames |") and len(md[1].split("|")) == len(t.columns) + 2
 
 
-# ----------------------------------------------------------------------------- smoke run
+def test_target_lines_judge_each_target_from_the_run():
+    from benchmarks.targets import target_lines
+
+    def hd(run):
+        return {**run, "info": {"width": 1920, "height": 1080, "frame_count": 300, "fps": 30.0}}
+
+    clips = [{"name": n} for n in ("big.mp4", "small.mp4", "s2.mp4", "s3.mp4", "bad.mp4")]
+    seed = dict(crops=300, pairs=299, resized_pairs=0, verdict="REAL", hit_rate=1.0, max_frames=None)
+    results = {
+        "big.mp4": {"floor": hd(_run(300, 2.0, 60)), "seed": _run(300, 200.0, 900, **seed),
+                    "dfexplore": hd(_run(300, 2.5, 200, face_fraction=0.96)),
+                    "perframe": _run(300, 9.0, 90, hit_rate_raw=0.8, hit_rate_track=0.95)},
+        "small.mp4": {"floor": _run(300, 1.0, 60), "seed": _run(300, 60.0, 700, **seed),
+                      "dfexplore": _run(300, 1.2, 260, face_fraction=0.5),
+                      "perframe": _run(300, 9.0, 90, hit_rate_raw=0.6, hit_rate_track=0.4)},
+        "s2.mp4": {"floor": _run(300, 1.0, 60), "seed": _run(300, 60.0, 700, **seed),
+                   "dfexplore": _run(300, 1.0, 100, face_fraction=0.7)},
+        "s3.mp4": {"floor": _run(300, 1.0, 60), "dfexplore": _run(300, 1.6, 100, face_fraction=0.7)},
+        "bad.mp4": {"floor": _run(300, 1.0, 60), "dfexplore": {"ok": False, "error": "VideoError: x"}},
+    }
+    lines = target_lines(clips, results, hit_rate=True)
+    assert len(lines) == 5 and all(line.startswith("Target: ") for line in lines)
+    hd_line, small_line, seed_line, rss_line, hit_line = lines
+    assert "every 720p and larger clip: MISSED (0 of 1 clips; worst 1.25x; big.mp4 1.25x)" in hd_line
+    assert "smaller than 720p clip: MISSED (2 of 3 clips; worst 1.60x; small.mp4 1.20x, s2.mp4 1.00x, s3.mp4 1.60x)" in small_line
+    # 80x, 50x and 60x: three clips reach 50x.
+    assert "on at least 3 clips: MET (3 of 3 whole-clip seed runs; big.mp4 80.00x, small.mp4 50.00x, s2.mp4 60.00x)" in seed_line
+    assert "MISSED (at most 260 MB, small.mp4)" in rss_line
+    # big: 0.96 >= the better of 0.80 and 0.95; small: 0.5 < the better of 0.6 and 0.4.
+    assert hit_line.endswith("MISSED (1 of 2 clips; below on small.mp4 0.500 < 0.600).")
+    seedless = {n: {m: r for m, r in runs.items() if m != "seed"} for n, runs in results.items()}
+    assert any("whole clips: not measured in this run" in line for line in target_lines(clips, seedless))
+    prefix = {n: {**runs, "seed": {**runs["seed"], "frames_measured": 60, "max_frames": 60}} if "seed" in runs
+              else runs for n, runs in results.items()}
+    assert any("whole clips: not measured in this run" in line for line in target_lines(clips, prefix))
+
 
 
 def _table(markdown: str) -> tuple[list[str], list[list[str]]]:
@@ -121,7 +156,7 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     data = make_sample_dataset(tmp_path / "data", n_real=1, n_fake=0, n_frames=8)
     raw = tmp_path / "raw.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", str(data), "--methods", "floor,dfexplore,seed",
+        [sys.executable, "-m", "benchmarks", str(data), "--methods", "floor,pyav,dfexplore,seed",
          "--seed-frames", "5", "--hit-rate", "--gpu-ssim", "--markdown", "--quiet", "--json", str(raw)],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
@@ -132,10 +167,11 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     assert "no GPU: skipped" in out or "pairs/s" in out
 
     cols, rows = _table(out)
-    for method in ("floor", "dfexplore", "seed"):
+    for method in ("floor", "pyav", "dfexplore", "seed"):
         for what in ("s", "fps", "peak RSS MB"):
             assert f"{method} {what}" in cols
-    for col in ("resolution", "frames", "seed frames measured", "dfexplore/floor time", "seed/dfexplore time",
+    for col in ("resolution", "frames", "seed frames measured", "dfexplore/floor time", "dfexplore/pyav time",
+                "seed/dfexplore time",
                 "seed verdict", "dfexplore verdict", "dfexplore face_fraction", "per-frame Haar hit rate",
                 "per-frame track hit rate"):
         assert col in cols
@@ -145,16 +181,22 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     assert clip["seed s"].endswith("†")  # extrapolated from the 5-frame prefix
     for col in ("floor s", "floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore fps",
                 "dfexplore peak RSS MB", "seed s", "seed fps", "seed peak RSS MB",
-                "dfexplore/floor time", "seed/dfexplore time"):
+                "pyav s", "dfexplore/floor time", "dfexplore/pyav time", "seed/dfexplore time"):
         assert _number(clip[col]) > 0, col
+    targets = [line for line in out.splitlines() if "Target: " in line]
+    assert any("OpenCV's decode-only time on every smaller than 720p clip: " in t for t in targets), targets
+    assert any("seed's method on whole clips: not measured" in t for t in targets), targets  # a 5-frame prefix
+    assert any(re.search(r"peak RSS < 250 MB on every clip: (MET|MISSED) \(at most \d+ MB", t) for t in targets)
+    assert any("per-frame detection" in t and ("MET" in t or "MISSED" in t) for t in targets), targets
     assert clip["dfexplore verdict"].split()[0] in {"REAL", "FAKE", "MAYBE_FAKE"}
     assert clip["seed verdict"].rstrip("†") in {"REAL", "FAKE", "MAYBE_FAKE", "none (<2 crops)"}
     for col in ("dfexplore face_fraction", "per-frame Haar hit rate", "per-frame track hit rate"):
         assert 0.0 <= _number(clip[col]) <= 1.0
 
     results = json.loads(raw.read_text())["results"]["synth_astronaut_real_00.mp4"]
-    assert {m for m, r in results.items() if r["ok"]} == {"floor", "dfexplore", "seed", "perframe"}
-    assert results["floor"]["frames_measured"] == results["dfexplore"]["frames_measured"] == 8
+    assert {m for m, r in results.items() if r["ok"]} == {"floor", "pyav", "dfexplore", "seed", "perframe"}
+    assert results["floor"]["frames_measured"] == results["pyav"]["frames_measured"] == 8
+    assert results["dfexplore"]["frames_measured"] == 8
     assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
 
 
