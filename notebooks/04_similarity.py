@@ -323,9 +323,10 @@ if not both:
 #   higher for half range, and the FAKE and REAL ranges of the minimum and of the mean do not
 #   even overlap. This is checked below when the sample is the data. The synthetic fakes were
 #   built to flicker, and every one of them flickers more, on average, than every synthetic
-#   real clip. That is a property of the generator, not evidence about deepfakes. The half
-#   range does overlap (checked below): a real clip's face-crop SSIM can dip as far as a fake's,
-#   and a statistic made of the two most extreme scores is fragile.
+#   real clip. That is a property of the generator, not evidence about deepfakes. Whether the
+#   half ranges overlap is printed above and not checked: a statistic made of the two most
+#   extreme scores of a clip is fragile (on this sample it changed from "overlap" to "do not
+#   overlap" when dfexplore changed video decoders, whose colours differ by about one level).
 # * On the project's **14 real test clips** (`dfdc_sample`; run this notebook with
 #   `DFEXPLORE_DATA=../shared/data/dfdc_sample` to see the lines above for them), it went
 #   the other way. The FAKE medians of minimum and mean were *higher* than the REAL ones and
@@ -354,4 +355,3 @@ if IS_SAMPLE:
     assert medians.loc["FAKE", "mean"] < medians.loc["REAL", "mean"]
     assert medians.loc["FAKE", "half_range"] > medians.loc["REAL", "half_range"]
     assert not overlaps["minimum"] and not overlaps["mean"]
-    assert overlaps["half_range"]
