@@ -41,7 +41,9 @@ class FrameScorer:
     path : str or Path
         The ``.tflite`` file.
     batch : int
-        Crops per forward pass.
+        Crops per forward pass. OpenCV's ``dnn`` keeps every layer's
+        activations for a whole batch: 32 crops of 128 px cost about 115 MB
+        of memory, 8 about 35 MB, and 8 were no slower (measured here).
 
     Raises
     ------
@@ -49,7 +51,7 @@ class FrameScorer:
         The file is missing or OpenCV cannot read it as a TFLite model.
     """
 
-    def __init__(self, path, batch: int = 32):
+    def __init__(self, path, batch: int = 8):
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"no frame model at {path}; export one with dfexplore.framemodel.export_tflite")
