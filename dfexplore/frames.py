@@ -225,6 +225,30 @@ class YUVFrame(Frame):
             out = np.ascontiguousarray(out[y1 - ey1 : y2 - ey1, x1 - ex1 : x2 - ex1])
         return out
 
+    def resized(self, window: Window | None, size: tuple[int, int], colour: bool = True) -> np.ndarray:
+        """As :meth:`Frame.resized`, scaling the planes before converting: only ``size`` pixels are converted.
+
+        Luma is scaled from exactly ``window``; chroma from the chroma samples
+        covering it (rounded out to whole samples: at most half a sample of
+        shift for 4:2:0 and 4:2:2), straight to ``size``.  For 4:4:4 this is
+        within 2 levels of converting the window first and scaling the RGB
+        result; with subsampled chroma, within a few levels where colour
+        changes over a few pixels (``tests/test_frames.py``).  A 1080p face
+        crop costs about 0.6 ms instead of 1.4 ms (measured here).
+        """
+        x1, y1, x2, y2 = _full(self, window)
+        size = (int(size[0]), int(size[1]))
+        if not colour or (x2 - x1, y2 - y1) == size:
+            return super().resized((x1, y1, x2, y2), size, colour)
+        sy, sx = self.subsampling
+        cu = self.u[y1 // sy : -(-y2 // sy), x1 // sx : -(-x2 // sx)]
+        cv_ = self.v[y1 // sy : -(-y2 // sy), x1 // sx : -(-x2 // sx)]
+        planes = [
+            cv2.resize(p, size, interpolation=_interp(p.shape[1], size[0]))
+            for p in (self.y[y1:y2, x1:x2], cu, cv_)
+        ]
+        return cv2.transform(cv2.merge(planes), _YUV2RGB)  # rounds and saturates to uint8
+
     def __repr__(self) -> str:
         kind = {(2, 2): "4:2:0", (1, 2): "4:2:2", (1, 1): "4:4:4"}[self.subsampling]
         return f"YUVFrame({self.shape[1]}x{self.shape[0]}, {kind})"

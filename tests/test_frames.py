@@ -55,6 +55,37 @@ def test_yuv444_and_422_follow_the_bt601_formulas(columns_per_sample):
     np.testing.assert_array_equal(frame.rgb((5, 3, 17, 19)), got[3:19, 5:17])
 
 
+@pytest.mark.parametrize("subsampling", [(2, 2), (1, 2), (1, 1)])
+def test_yuv_resized_scales_planes_first_close_to_converting_first(subsampling):
+    sy, sx = subsampling
+    rng = np.random.default_rng(5)
+    # Colour that varies over a few pixels, as in a face crop (chroma of compressed video is smoother still).
+    rgb = cv2.GaussianBlur(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8), (0, 0), 4)
+    yuv = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)  # full-range, only a source of smooth planes here
+    y = np.clip(yuv[..., 0], 16, 235)
+    u = cv2.resize(np.clip(yuv[..., 2], 16, 240), (320 // sx, 240 // sy), interpolation=cv2.INTER_AREA)
+    v = cv2.resize(np.clip(yuv[..., 1], 16, 240), (320 // sx, 240 // sy), interpolation=cv2.INTER_AREA)
+    frame = YUVFrame(y, u, v)
+    for window, size in [((31, 17, 231, 217), (96, 96)), ((0, 0, 320, 240), (64, 48)), ((50, 40, 90, 80), (64, 64)),
+                         ((7, 9, 87, 89), (80, 80))]:
+        fast = frame.resized(window, size)
+        x1, y1, x2, y2 = window
+        converted_first = frame.rgb(window)
+        if (x2 - x1, y2 - y1) == size:
+            np.testing.assert_array_equal(fast, converted_first)  # nothing to scale: the exact conversion
+            continue
+        interp = cv2.INTER_AREA if size[0] < x2 - x1 else cv2.INTER_LINEAR
+        reference = cv2.resize(converted_first, size, interpolation=interp)
+        assert fast.shape == (size[1], size[0], 3) and fast.dtype == np.uint8
+        diff = np.abs(fast.astype(int) - reference)
+        # 4:4:4: rounding only. Subsampled: the chroma window is rounded out to whole samples (a shift of
+        # at most half a chroma sample), which moves colour edges by a fraction of an output pixel.
+        mean, p999 = (0.6, 2) if subsampling == (1, 1) else (1.0, 5)
+        assert diff.mean() < mean and np.percentile(diff, 99.9) <= p999, (window, size, diff.mean(), diff.max())
+    np.testing.assert_array_equal(frame.resized((31, 17, 231, 217), (96, 96), colour=False),
+                                  cv2.resize(y[17:217, 31:231], (96, 96), interpolation=cv2.INTER_AREA))
+
+
 def test_yuv_frame_refuses_planes_that_do_not_fit():
     with pytest.raises(ValueError, match="chroma planes"):
         YUVFrame(np.zeros((10, 10), np.uint8), np.zeros((4, 4), np.uint8), np.zeros((4, 4), np.uint8))
