@@ -54,50 +54,37 @@ def test_iter_frames_max_side_downscales(make_clip):
     assert shapes == {(32, 40, 3)}
 
 
-def test_iter_frames_releases_capture_when_closed(make_clip, monkeypatch):
-    released = []
-    real = cv2.VideoCapture
-
-    class Spy:
-        def __init__(self, *a):
-            self._cap = real(*a)
-
-        def release(self):
-            released.append(True)
-            self._cap.release()
-
-        def __getattr__(self, name):
-            return getattr(self._cap, name)
-
-    monkeypatch.setattr(cv2, "VideoCapture", Spy)
-    gen = iter_frames(make_clip(), decoder="opencv")
-    next(gen)
-    gen.close()
-    assert released == [True]
-
-
-def test_iter_frames_closes_pyav_container_when_closed(make_clip, monkeypatch):
-    import av
-
-    closed = []
-    real_open = av.open
+def _spy_on(owner, factory: str, closer: str, calls: list):
+    """Replace ``owner.factory`` by a wrapper whose objects record each ``closer()`` call in ``calls``."""
+    real = getattr(owner, factory)
 
     class Spy:
         def __init__(self, *a, **k):
-            self._container = real_open(*a, **k)
-
-        def close(self):
-            closed.append(True)
-            self._container.close()
+            self._inner = real(*a, **k)
 
         def __getattr__(self, name):
-            return getattr(self._container, name)
+            if name == closer:
+                def close():
+                    calls.append(True)
+                    return getattr(self._inner, closer)()
+                return close
+            return getattr(self._inner, name)
 
-    monkeypatch.setattr(av, "open", Spy)
-    gen = iter_frames(make_clip(), decoder="pyav")
+    return Spy
+
+
+@pytest.mark.parametrize("decoder, module, factory, closer", [
+    ("opencv", "cv2", "VideoCapture", "release"),  # the capture is released
+    ("pyav", "av", "open", "close"),  # the container is closed
+])
+def test_iter_frames_closes_its_decoder_when_closed(make_clip, monkeypatch, decoder, module, factory, closer):
+    owner = __import__(module)
+    calls = []
+    monkeypatch.setattr(owner, factory, _spy_on(owner, factory, closer, calls))
+    gen = iter_frames(make_clip(), decoder=decoder)
     next(gen)
     gen.close()
-    assert closed == [True]
+    assert calls == [True]
 
 
 def test_first_frame(make_clip):
