@@ -71,13 +71,18 @@ import sys, nbformat, nbclient
 nb = nbformat.read(sys.argv[1], as_version=4)
 # shutdown_kernel="immediate": once the last cell has run, kill the kernel instead of asking it to shut down
 # (a graceful shutdown once hung for 10 minutes after every cell had run).
-client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel="immediate",
+# timeout: no cell takes a minute on these tiny folders; a cell that gets no reply for 5 minutes lost a
+# message between kernel and client (seen once: both idle in epoll) and the run is retried (exit 4).
+client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", shutdown_kernel="immediate",
                                  resources={"metadata": {"path": sys.argv[3]}})
 try:
     client.execute()
 except nbclient.exceptions.CellExecutionError as exc:
     sys.stderr.write("\\n".join(str(exc).strip().splitlines()[-12:]))
     sys.exit(3)
+except TimeoutError as exc:  # nbclient's CellTimeoutError is one
+    sys.stderr.write(f"no reply from the kernel: {exc}"[:500])
+    sys.exit(4)
 finally:
     nbformat.write(nb, sys.argv[2])
 """
@@ -91,11 +96,14 @@ def _execute(notebook: Path, folder: str, data: Path, root: Path):
     work.mkdir(parents=True, exist_ok=True)
     source, executed = work / "in.ipynb", work / "out.ipynb"
     nbformat.write(_with_overrides(nbformat.read(notebook, as_version=4)), source)
-    try:
-        done = subprocess.run([sys.executable, "-c", _RUNNER, str(source), str(executed), str(NOTEBOOKS_DIR)],
-                              env=env, capture_output=True, text=True, timeout=1200)
-    except subprocess.TimeoutExpired:
-        return None, "timed out after 1200 s"
+    for attempt in (1, 2):  # a second, fresh kernel only when the first lost a reply (exit 4)
+        try:
+            done = subprocess.run([sys.executable, "-c", _RUNNER, str(source), str(executed), str(NOTEBOOKS_DIR)],
+                                  env=env, capture_output=True, text=True, timeout=900)
+        except subprocess.TimeoutExpired:
+            return None, "timed out after 900 s"
+        if done.returncode != 4:
+            break
     error = None if done.returncode == 0 else (done.stderr.strip()[-3000:] or f"exit status {done.returncode}")
     return (nbformat.read(executed, as_version=4) if executed.is_file() else None), error
 
