@@ -278,7 +278,7 @@ def _as_frame(frame) -> Frame:
     return PackedFrame(frame.to_ndarray(format="bgr24"))
 
 
-def _pyav_packets(container, stream):
+def _pyav_decode(container, stream):
     """The stream's decoded frames; corrupt packets are skipped, a broken container ends the stream."""
     import av
 
@@ -365,7 +365,7 @@ def iter_decoded(
     rotated = False
     try:
         index = yielded = 0
-        for frame in _pyav_packets(container, stream):
+        for frame in _pyav_decode(container, stream):
             if index == 0 and decoder == "auto" and (frame.rotation or 0) % 360:
                 rotated = True  # stored rotated: OpenCV turns it upright, as VideoInfo reports its size
                 break
@@ -426,7 +426,6 @@ def iter_frames(
     VideoError
         As :func:`iter_decoded`.
     """
-    _check_range(stride, start, stop)
     for frame in iter_decoded(path, stride=stride, start=start, stop=stop, decoder=decoder):
         size = scaled_size(frame.shape, max_side)
         out = frame.rgb() if size is None else frame.resized(None, size)

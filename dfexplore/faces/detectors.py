@@ -25,8 +25,6 @@ from .boxes import FaceBoxes
 __all__ = ["FaceDetector", "HaarDetector", "MTCNNDetector", "haar_cascade_path", "make_detector", "resolve_detector"]
 
 
-
-
 class FaceDetector(abc.ABC):
     """Base class: subclasses implement :meth:`_detect_small` on a downscaled frame.
 
