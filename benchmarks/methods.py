@@ -86,11 +86,14 @@ def setup_floor(spec: dict) -> Callable[[str], dict]:
 def setup_pyav(spec: dict) -> Callable[[str], dict]:
     import av  # imported here, before timing
 
+    from dfexplore._cpu import decoder_threads  # no OpenCV: this row's memory stays PyAV's own
+
     def run(path: str) -> dict:
         frames = 0
         with av.open(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"  # as dfexplore.video.iter_decoded decodes
+            stream.thread_count = decoder_threads()
             for _ in container.decode(stream):
                 frames += 1
         return {"frames_measured": frames}

@@ -12,6 +12,8 @@ import os
 import platform
 from dataclasses import dataclass, field
 
+from dfexplore._cpu import usable_cores
+
 __all__ = ["Table", "build_table", "render", "machine_line", "gpu_ssim_line"]
 
 SEED_METHODS = ("seed", "seed-whole")
@@ -354,7 +356,7 @@ def build_table(
         )
     if "pyav" in methods:
         notes.append(
-            "pyav: PyAV with frame threading (thread_type='AUTO') decoding every frame without colour conversion, "
+            "pyav: PyAV with frame threading (thread_type='AUTO', dfexplore's decoder thread count) decoding every frame without colour conversion, "
             "as dfexplore's analysis decodes; 'dfexplore/pyav time' is dfexplore's seconds over that."
         )
     if any(m in methods for m in SEED_METHODS):
@@ -484,10 +486,7 @@ def _version(*dists: str) -> str:
 def machine_line(env: dict | None) -> str:
     """One line: CPU model, cores, load, whether TensorFlow sees a GPU, library versions."""
     cores = os.cpu_count() or 0
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = cores
+    usable = usable_cores()
     try:
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:

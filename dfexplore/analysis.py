@@ -180,10 +180,13 @@ class _RunScorer:
     pairs it belongs to, on a worker thread, so that scoring overlaps the
     decoding and detection of the next frames (OpenCV and NumPy release
     Python's lock while they compute).  At most ``chunk + 1`` crops are
-    collected and ``max_pending`` chunks wait to be scored at any time.
+    collected and ``max_pending`` chunks wait to be scored at any time: with
+    16-crop chunks about 7 MB of 224 px crops, against about 30 MB with
+    64-crop chunks, at the same speed (the SSIM itself works in smaller
+    steps).
     """
 
-    def __init__(self, backend: str, chunk: int = 64, max_pending: int = 2):
+    def __init__(self, backend: str, chunk: int = 16, max_pending: int = 2):
         from concurrent.futures import ThreadPoolExecutor
 
         self.backend = backend

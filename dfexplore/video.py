@@ -21,6 +21,7 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
+from ._cpu import decoder_threads
 from .errors import VideoError
 from .frames import Frame, PackedFrame, YUVFrame
 
@@ -28,6 +29,7 @@ __all__ = [
     "DECODERS",
     "VideoInfo",
     "VideoError",
+    "decoder_threads",
     "first_frame",
     "iter_decoded",
     "iter_frames",
@@ -250,6 +252,7 @@ def _pyav_open(p: Path):
         return None
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"  # frame threading: frames decode in parallel, in FFmpeg's threads
+    stream.thread_count = decoder_threads()
     reported = int(stream.frames or 0)
     if reported <= 0:  # as OpenCV estimates it: duration x frame rate
         rate = stream.average_rate or stream.guessed_rate

@@ -87,6 +87,40 @@ def test_iter_frames_closes_its_decoder_when_closed(make_clip, monkeypatch, deco
     assert calls == [True]
 
 
+@pytest.mark.parametrize("cores, expected", [({0}, 1), ({0, 1}, 2), (set(range(5)), 5), (set(range(64)), 8)])
+def test_decoder_threads_follow_the_usable_cores_up_to_a_cap(monkeypatch, cores, expected):
+    from dfexplore import _cpu
+
+    monkeypatch.setattr(_cpu.os, "sched_getaffinity", lambda pid: cores, raising=False)
+    assert _cpu.usable_cores() == len(cores)
+    assert _cpu.decoder_threads() == expected == min(len(cores), _cpu.MAX_DECODER_THREADS)
+
+
+def test_usable_cores_without_affinity_counts_the_machine(monkeypatch):
+    from dfexplore import _cpu
+
+    monkeypatch.delattr(_cpu.os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(_cpu.os, "cpu_count", lambda: 3)
+    assert _cpu.usable_cores() == 3
+
+
+def test_pyav_decodes_with_the_decoder_thread_count(make_clip, monkeypatch):
+    from dfexplore import video
+
+    monkeypatch.setattr(video, "decoder_threads", lambda: 3)
+    seen = []
+    real = video._pyav_open
+
+    def spy(p):
+        opened = real(p)
+        seen.append((opened[1].thread_type.name, opened[1].codec_context.thread_count))
+        return opened
+
+    monkeypatch.setattr(video, "_pyav_open", spy)
+    assert len(list(iter_frames(make_clip(), decoder="pyav"))) > 0
+    assert seen == [("AUTO", 3)]
+
+
 def test_first_frame(make_clip):
     frames = moving_pattern(n=4)
     f = first_frame(make_clip(frames=frames))
