@@ -27,6 +27,8 @@ import platform
 import time
 from pathlib import Path
 
+from dfexplore._cpu import usable_cores
+
 __all__ = ["main", "measure"]
 
 
@@ -49,7 +51,7 @@ def measure(folder, workers=(1, 2), pin: bool = False) -> list[dict]:
     def cores(n):
         if pin and all_cores is not None:
             os.sched_setaffinity(0, all_cores[:n])
-        return n if pin else len(all_cores or [0] * (os.cpu_count() or 1))
+        return n if pin else usable_cores()
 
     def row(setup, n, ncores, start_s, table, scan_s):
         frames = int(table["frames_read"].fillna(0).sum())

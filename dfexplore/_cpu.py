@@ -22,10 +22,11 @@ def decoder_threads() -> int:
     """Threads PyAV's frame-threaded decoder uses: :func:`usable_cores`, at most :data:`MAX_DECODER_THREADS`.
 
     FFmpeg's own choice is one more than the machine's cores (up to 16), and
-    every thread keeps a frame in flight: on the 2-core development machine
-    one thread fewer held about 10 MB less of a 1080p clip's frames and
-    decoded as fast (``docs/performance.md``).  Counting only the cores this
-    process may use keeps a pinned scan worker from starting threads for
-    cores it cannot run on.
+    every thread keeps a frame in flight: on a 2-core development machine,
+    2 threads instead of 3 peaked 8-10 MB lower on 1080p clips and decoded
+    the 14 test clips in about the same time (the benchmark's ``pyav`` row,
+    6.71 s against 6.61 s: ``docs/performance.md``, run 4).  Counting only
+    the cores this process may use keeps a pinned scan worker from starting
+    threads for cores it cannot run on.
     """
     return max(1, min(usable_cores(), MAX_DECODER_THREADS))
