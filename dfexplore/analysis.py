@@ -15,6 +15,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ._malloc import tune_malloc
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import PerFile, VideoError, per_file
 from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
@@ -364,6 +365,7 @@ def analyze_video(
         one without a face whose frames are smaller than 11x11 pixels.
     """
     t0 = time.perf_counter()
+    tune_malloc()  # once per process: large buffers go back to the system when freed
     if isinstance(detector, str) or detector is None:
         detector = resolve_detector(detector)
     model = resolve_frame_model(frame_model)

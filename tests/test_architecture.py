@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1] / "dfexplore"
 # tables) above them; config (which may generate the sample), the scan, widgets and the CLI above
 # everything.  _io (atomic writes) and errors are below everything.
 LAYER = {
-    "__init__": 0, "_cpu": 0, "errors": 0, "_tf": 0, "_io": 0,
+    "__init__": 0, "_cpu": 0, "_malloc": 0, "errors": 0, "_tf": 0, "_io": 0,
     "dataset": 1, "frames": 1, "video": 2, "faces": 3, "inventory": 3, "similarity": 4, "compare": 4, "selfblend": 4, "features": 5,
     "framemodel": 5, "classify": 5, "metrics": 5, "analysis": 6,
     "plots": 7, "animation": 7, "preview": 7, "sample": 7, "results": 7, "rule_report": 7,

@@ -574,17 +574,3 @@ def test_a_dask_worker_killed_mid_scan_loses_no_finished_row(tmp_path):
     pd.testing.assert_frame_equal(
         finished.drop(columns=TIMING).reset_index(drop=True),
         clean[clean["file"].isin(finished["file"])].drop(columns=TIMING).reset_index(drop=True))
-
-
-@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
-@pytest.mark.parametrize("env, expected", [({"MALLOC_TRIM_THRESHOLD_": "65536"}, "True False"), ({}, "False False")])
-def test_the_mmap_threshold_is_fixed_only_where_dasks_nanny_set_the_trim_threshold(env, expected):
-    import subprocess
-    import sys
-
-    code = ("from dfexplore.scan.task import restore_malloc_threshold as r; "
-            "print(r(), r())")  # once per process
-    base = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
-    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == expected.split()

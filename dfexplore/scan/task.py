@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 import logging
 import os
-import sys
 import time
 import traceback
 
@@ -22,7 +21,7 @@ from ..analysis import analyze_video
 from ..errors import DfexploreError
 from ..results import error_row, row_from_analysis
 
-__all__ = ["ANALYSIS_DEFAULTS", "check_params", "restore_malloc_threshold", "scan_task", "scan_video"]
+__all__ = ["ANALYSIS_DEFAULTS", "check_params", "scan_task", "scan_video"]
 
 log = logging.getLogger("dfexplore.scan")
 
@@ -34,58 +33,11 @@ ANALYSIS_DEFAULTS = {
 }
 
 
-#: glibc's largest fixed mmap threshold on 64-bit systems (32 MiB): a decoded 1080p frame (6 MB) stays below it.
-_MMAP_THRESHOLD = 32 << 20
-_TRIM_THRESHOLD = 64 << 20  # glibc gives the top of the heap back beyond this much free memory
-_malloc_checked = False
-
-
-def restore_malloc_threshold() -> bool:
-    """Undo what ``MALLOC_TRIM_THRESHOLD_`` does to frame buffers, once per process (Linux, glibc).
-
-    Dask's nanny starts every worker with ``MALLOC_TRIM_THRESHOLD_=65536`` to
-    hand freed memory back to the system.  Setting that variable also turns
-    off glibc's *dynamic* mmap threshold, so every buffer above 128 kB -- each
-    decoded video frame, several MB -- becomes a fresh ``mmap`` whose pages
-    are faulted in and zeroed again: an analysis took 4.1-4.4 s instead of
-    3.0 s on a 300-frame 1080p clip (``benchmarks/scaling.py``,
-    ``docs/scale.md``).  A fixed mmap threshold of 32 MiB (``mallopt``) puts
-    frames back on the heap.  The trim threshold of 64 kB then gives the top
-    of the heap back to the system after nearly every frame, to be faulted
-    in again (a scan of 14 clips on one core: 38.5 s instead of 34.7 s), so
-    it is raised to 64 MiB: memory beyond that is still given back.
-
-    Returns
-    -------
-    bool
-        Whether the threshold was set (only when ``MALLOC_TRIM_THRESHOLD_`` is
-        in the environment, on glibc, the first time).
-    """
-    global _malloc_checked
-    if _malloc_checked:
-        return False
-    _malloc_checked = True
-    if not sys.platform.startswith("linux") or "MALLOC_TRIM_THRESHOLD_" not in os.environ:
-        return False
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        ok = bool(libc.mallopt(-3, _MMAP_THRESHOLD))  # M_MMAP_THRESHOLD
-        ok = bool(libc.mallopt(-1, _TRIM_THRESHOLD)) and ok  # M_TRIM_THRESHOLD
-    except (OSError, AttributeError):  # not glibc
-        return False
-    log.debug("MALLOC_TRIM_THRESHOLD_ is set: fixed glibc's mmap threshold at %d bytes: %s", _MMAP_THRESHOLD, ok)
-    return ok
-
-
 def scan_task(path, detector, params: dict) -> tuple[dict, bool, str | None]:
     """Analyse one video: ``(row, cacheable, traceback text of an unexpected error or None)``.
 
-    Runs in the calling process, in a worker process or on a Dask worker
-    (where it first calls :func:`restore_malloc_threshold`).
+    Runs in the calling process, in a worker process or on a Dask worker.
     """
-    restore_malloc_threshold()
     t0 = time.perf_counter()
     try:
         analysis = analyze_video(path, detector, n_preview=0, **params)
