@@ -103,6 +103,15 @@ def test_rows_are_analyze_video_results(sample_folder):
     assert df.attrs["summary"] == {**df.attrs["summary"], "videos": 4, "analysed": 4, "cached": 0, "failed": 0}
 
 
+def test_videos_are_analysed_largest_first_and_rows_keep_the_datasets_order(folder, calls):
+    _add_bad_videos(folder)  # random.mp4 (20 kB) and truncated.mp4 (half a clip) are the smallest
+    sizes = {p.name: p.stat().st_size for p in folder.glob("*.mp4")}
+    assert len(set(sizes.values())) == len(sizes)  # the order below is unambiguous
+    df = scan(folder, cache=False, progress=False, **PARAMS)
+    assert calls == sorted(sizes, key=sizes.get, reverse=True)
+    assert list(df["file"]) == sorted(sizes)
+
+
 def test_bad_videos_become_error_rows_and_the_others_finish(folder, caplog):
     _add_bad_videos(folder)
     with caplog.at_level(logging.WARNING, logger="dfexplore.scan"):
@@ -281,11 +290,12 @@ def test_interrupted_scan_keeps_finished_videos_and_resumes(folder, tmp_path, mo
     message = " ".join(r.getMessage() for r in caplog.records)
     assert "interrupted: 1 of 4 videos done" in message and "again to resume" in message
 
+    first_run = list(seen)
     seen.clear()
     monkeypatch.setattr(scan_task, "analyze_video",
                         lambda path, *a, **k: seen.append(Path(path).name) or analyze_video(path, *a, **k))
     df = scan(folder, out, cache_dir=cache, progress=False, **PARAMS)
-    assert len(seen) == 3 and seen[0] == df["file"][1]  # the interrupted one and the two never started
+    assert len(seen) == 3 and seen[0] == first_run[1]  # the interrupted one and the two never started
     assert df.attrs["summary"]["cached"] == 1
     _same_rows(read_results(out), df)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from pathlib import Path
 
@@ -158,8 +159,28 @@ def _present_videos(source) -> tuple[Dataset, list]:
     return dataset, videos
 
 
+def _largest_first(videos: list) -> list[int]:
+    """Indices of ``videos``, largest file first (ties and unreadable files keep their order).
+
+    Workers take videos in the order they are submitted; the largest last
+    would leave the other workers idle while one finishes it.  The file's
+    size stands for its analysis time.
+    """
+    def size(path) -> int:
+        try:
+            return os.stat(path).st_size
+        except OSError:  # reported when its turn comes
+            return 0
+
+    sizes = [size(p) for p in videos]
+    return sorted(range(len(videos)), key=lambda i: -sizes[i])
+
+
 def _run(videos: list, store: ScanCache | None, runner, bar) -> tuple[list[dict], dict]:
     """Every video's row, from the cache or the runner, and the counts ``analysed`` and ``cached``.
+
+    Videos are submitted largest first (:func:`_largest_first`); the rows
+    keep the order of ``videos``.
 
     On Ctrl-C the pending videos are cancelled, the finished ones are kept in
     the cache and ``KeyboardInterrupt`` is re-raised.
@@ -181,7 +202,8 @@ def _run(videos: list, store: ScanCache | None, runner, bar) -> tuple[list[dict]
         bar.update(1)
 
     try:
-        for index, path in enumerate(videos):
+        for index in _largest_first(videos):
+            path = videos[index]
             if store is not None:
                 try:
                     keys[index] = store.key(path)
