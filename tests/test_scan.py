@@ -112,6 +112,24 @@ def test_videos_are_analysed_largest_first_and_rows_keep_the_datasets_order(fold
     assert list(df["file"]) == sorted(sizes)
 
 
+def test_a_few_videos_per_worker_are_in_flight_whatever_the_datasets_size(folder, tmp_path, monkeypatch):
+    from dfexplore.scan import runners
+
+    for i in range(6):  # 10 videos for 2 workers
+        shutil.copy(folder / "synth_astronaut_real_00.mp4", folder / f"copy_{i}.mp4")
+    in_flight = []
+    submit = runners.ProcessPool.submit
+
+    def counting(self, index, path):
+        submit(self, index, path)
+        in_flight.append(len(self.pending))
+
+    monkeypatch.setattr(runners.ProcessPool, "submit", counting)
+    two = scan(folder, jobs=2, cache=False, progress=False, **PARAMS)
+    assert len(in_flight) == 10 and max(in_flight) == runners.PER_SLOT * 2
+    _same_rows(scan(folder, cache_dir=tmp_path / "cache", progress=False, **PARAMS), two)
+
+
 def test_bad_videos_become_error_rows_and_the_others_finish(folder, caplog):
     _add_bad_videos(folder)
     with caplog.at_level(logging.WARNING, logger="dfexplore.scan"):

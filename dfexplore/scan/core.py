@@ -179,8 +179,9 @@ def _largest_first(videos: list) -> list[int]:
 def _run(videos: list, store: ScanCache | None, runner, bar) -> tuple[list[dict], dict]:
     """Every video's row, from the cache or the runner, and the counts ``analysed`` and ``cached``.
 
-    Videos are submitted largest first (:func:`_largest_first`); the rows
-    keep the order of ``videos``.
+    Videos are submitted largest first (:func:`_largest_first`), and only
+    while the runner is not :meth:`full` (a few videos per worker in
+    flight); the rows keep the order of ``videos``.
 
     On Ctrl-C the pending videos are cancelled, the finished ones are kept in
     the cache and ``KeyboardInterrupt`` is re-raised.
@@ -221,6 +222,9 @@ def _run(videos: list, store: ScanCache | None, runner, bar) -> tuple[list[dict]
             runner.submit(index, path)
             for done in runner.finished(wait=False):
                 finish(*done)
+            while runner.full():  # a few videos per worker in flight, whatever the dataset's size
+                for done in runner.next_finished():
+                    finish(*done)
         for done in runner.finished(wait=True):
             finish(*done)
     except BaseException as exc:  # Ctrl-C (or a bug): keep what finished, drop what is pending

@@ -1,9 +1,15 @@
 """Where a scan's videos are analysed: in this process, in worker processes, or on a Dask cluster.
 
 Every runner has the same small interface: ``submit(index, path)``,
-``finished(wait)`` (an iterator of ``(index, path, (row, cacheable,
-traceback))`` of the videos done so far, or of all with ``wait=True``),
-``cancel()`` (drop what is pending) and ``close()``.  :func:`make_runner`
+``full()`` (whether as many videos as the workers can usefully queue are
+pending: the scan then waits before it submits the next), ``finished(wait)``
+(an iterator of ``(index, path, (row, cacheable, traceback))`` of the videos
+done so far, or of all with ``wait=True``), ``next_finished()`` (wait for one
+video, then as ``finished(False)``), ``cancel()`` (drop what is pending) and
+``close()``.  Keeping only a few videos per worker in flight bounds what the
+scan holds whatever the dataset's size (a scheduler with 119,000 queued
+tasks, a parent with as many futures) and lets the parent read and hash the
+next videos while the workers analyse.  :func:`make_runner`
 picks one.  Worker processes (``spawn``) and Dask workers each build their
 detector once; a worker that dies gives an error row, not a lost scan.
 """
@@ -13,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import pickle
+import time
 from typing import Iterator
 
 from ..errors import DfexploreError
@@ -20,7 +27,7 @@ from ..faces import FaceDetector, resolve_detector
 from ..results import error_row
 from .task import scan_task
 
-__all__ = ["DaskRunner", "InProcess", "ProcessPool", "dask_client", "make_runner", "workers_detector"]
+__all__ = ["PER_SLOT", "DaskRunner", "InProcess", "ProcessPool", "dask_client", "make_runner", "workers_detector"]
 
 
 def workers_detector(detector, in_process: bool):
@@ -64,9 +71,15 @@ class InProcess:
     def submit(self, index: int, path) -> None:
         self._done.append((index, path, scan_task(path, self.detector, self.params)))
 
+    def full(self) -> bool:
+        return False  # each video is finished when it is submitted
+
     def finished(self, wait: bool) -> Iterator[tuple]:
         while self._done:
             yield self._done.pop(0)
+
+    def next_finished(self) -> Iterator[tuple]:
+        return self.finished(wait=False)
 
     def cancel(self) -> None:
         self._done.clear()
@@ -75,12 +88,23 @@ class InProcess:
         pass
 
 
+#: Videos in flight per worker slot: one running and one waiting, so no worker idles between videos.
+PER_SLOT = 2
+
+
 class _FutureRunner:
     """Shared bookkeeping of the process-pool and Dask runners."""
 
     def __init__(self, detector, params):
         self.detector, self.params = detector, params
         self.pending: dict = {}  # future -> (index, path)
+
+    def slots(self) -> int:
+        """Videos the workers analyse at a time."""
+        raise NotImplementedError
+
+    def full(self) -> bool:
+        return len(self.pending) >= PER_SLOT * max(1, self.slots())
 
     def _result(self, future) -> tuple:
         index, path = self.pending.pop(future)
@@ -98,6 +122,11 @@ class _FutureRunner:
         for future in self._as_completed(list(self.pending)):
             yield self._result(future)
 
+    def next_finished(self) -> Iterator[tuple]:
+        if self.pending:
+            yield self._result(next(iter(self._as_completed(list(self.pending)))))
+        yield from self.finished(wait=False)
+
     def cancel(self) -> None:
         for future in self.pending:
             future.cancel()
@@ -111,6 +140,9 @@ class ProcessPool(_FutureRunner):
         super().__init__(detector, params)
         self.jobs = jobs
         self.pool = None
+
+    def slots(self) -> int:
+        return self.jobs
 
     def submit(self, index: int, path) -> None:
         if self.pool is None:
@@ -161,6 +193,14 @@ class DaskRunner(_FutureRunner):
     def __init__(self, detector, params, dask):
         super().__init__(detector, params)
         self.client, self.owned = dask_client(dask)
+        self._slots = (0, -1.0)  # (threads, when counted)
+
+    def slots(self) -> int:
+        """The cluster's worker threads, counted again every few seconds (workers come and go)."""
+        now = time.monotonic()
+        if now - self._slots[1] > 5.0:
+            self._slots = (sum(self.client.nthreads().values()), now)
+        return self._slots[0]
 
     def submit(self, index: int, path) -> None:
         future = self.client.submit(scan_task, str(path), self.detector, self.params, pure=False)
