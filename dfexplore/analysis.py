@@ -172,6 +172,10 @@ class VideoAnalysis:
         }
 
 
+#: Frames decoded ahead of the analysis (:func:`dfexplore.video.prefetch`).
+PREFETCH = 8
+
+
 class _RunScorer:
     """SSIM along runs of consecutive face crops, scored in chunks as they arrive.
 
@@ -398,7 +402,9 @@ def analyze_video(
     boxes: list[np.ndarray] = []
     prev_pos = None
     # Frames stay in the decoder's YUV form: only the face crops, and what the detector sees, are converted.
-    frames = prefetch(iter_decoded(path, stride=stride, stop=stop))
+    # Read ahead by PREFETCH frames, but never hold more than a normal interval's worth: after a missed
+    # detection the tracker keeps up to 2 * detect_every frames, and the queue then shrinks instead.
+    frames = prefetch(iter_decoded(path, stride=stride, stop=stop), depth=PREFETCH, limit=PREFETCH + detect_every + 1)
     try:
         for pos, frame, box, _, detected in track_stream(frames, detector, detect_every):
             if progress is not None and pos % detect_every == 0:

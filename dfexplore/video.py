@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -453,20 +454,29 @@ def scaled_size(shape, max_side: int | None) -> tuple[int, int] | None:
 _END = object()
 
 
-def prefetch(frames: Iterable, depth: int = 8) -> Iterator:
+def prefetch(frames: Iterable, depth: int = 8, limit: int | None = None) -> Iterator:
     """Run an iterator (e.g. :func:`iter_frames`) in a background thread, ``depth`` items ahead.
 
-    OpenCV releases Python's global lock while it decodes, so on a machine
-    with two or more cores decoding overlaps with the caller's work on the
-    previous frames.  Memory grows by at most ``depth`` items.  Exceptions of
-    the iterator are raised in the caller, at the position they happened;
-    closing the returned generator stops the thread and closes the iterator.
+    PyAV and OpenCV release Python's global lock while they decode, so on a
+    machine with two or more cores decoding overlaps with the caller's work
+    on the previous frames.  Memory grows by at most ``depth`` items.
+    Exceptions of the iterator are raised in the caller, at the position they
+    happened; closing the returned generator stops the thread and closes the
+    iterator.
 
     Parameters
     ----------
     frames : iterable
     depth : int
         Items decoded ahead (``>= 1``).
+    limit : int, optional
+        Most items alive at once: those decoded ahead plus those handed out
+        that the caller still holds (counted by weak reference; items that
+        cannot be weakly referenced are not counted).  While that many are
+        alive the reader waits, unless nothing is queued, so the caller never
+        starves.  A caller that sometimes holds many items (a face tracker
+        waiting for its next detection) then reads less far ahead just then.
+        ``None``: only ``depth`` counts.
 
     Yields
     ------
@@ -474,10 +484,39 @@ def prefetch(frames: Iterable, depth: int = 8) -> Iterator:
     """
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
     q: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
+    held = threading.Condition()  # guards out[0]: items handed out and still alive
+    out = [0]
+
+    def release() -> None:
+        with held:
+            out[0] -= 1
+            held.notify()
+
+    def hand_out(item):
+        if limit is not None:
+            try:
+                weakref.finalize(item, release)
+            except TypeError:  # cannot be weakly referenced: not counted
+                return item
+            with held:
+                out[0] += 1
+                held.notify()  # the queue may have emptied: the reader must not wait
+        return item
+
+    def room() -> None:
+        """Wait while ``limit`` items are alive and some are queued."""
+        if limit is None:
+            return
+        with held:
+            while not stop.is_set() and q.qsize() and q.qsize() + out[0] >= limit:
+                held.wait(0.05)
 
     def put(item) -> bool:
+        room()
         while not stop.is_set():
             try:
                 q.put(item, timeout=0.05)
@@ -515,7 +554,7 @@ def prefetch(frames: Iterable, depth: int = 8) -> Iterator:
                 raise exc
             if item is _END:
                 return
-            yield item
+            yield hand_out(item)
     finally:
         stop.set()
         while thread.is_alive():

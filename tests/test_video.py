@@ -267,6 +267,63 @@ def test_prefetch_yields_everything_in_order_and_reraises():
         next(prefetch([], depth=0))
 
 
+class _Item:
+    """A weakly referenceable stand-in for a decoded frame."""
+
+    def __init__(self, i: int):
+        self.i = i
+
+
+def _alive_while_holding(hold: int, limit, n: int = 60) -> tuple[list, int]:
+    """Items of ``prefetch(depth=8, limit)`` while the caller keeps the last ``hold``: (indices, most alive at once)."""
+    import collections
+    import time
+    import weakref
+
+    from dfexplore.video import prefetch
+
+    alive, most = [0], [0]
+
+    def gone():
+        alive[0] -= 1
+
+    def produce():
+        for i in range(n):
+            item = _Item(i)
+            weakref.finalize(item, gone)
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
+            yield item
+            del item
+
+    kept = collections.deque(maxlen=hold)
+    got = []
+    for item in prefetch(produce(), depth=8, limit=limit):
+        got.append(item.i)
+        kept.append(item)
+        del item
+        time.sleep(0.003)  # a slow caller: the reader gets ahead as far as it may
+    return got, most[0]
+
+
+def test_prefetch_limit_counts_what_the_caller_still_holds():
+    got, most = _alive_while_holding(hold=3, limit=None)
+    assert got == list(range(60)) and most >= 3 + 8  # held + queued, the one being read on top
+    got, most = _alive_while_holding(hold=3, limit=6)
+    assert got == list(range(60)) and most <= 6 + 1  # + the one the reader has in hand
+    # holding more than the limit never starves the caller: one item at a time is still read ahead
+    got, most = _alive_while_holding(hold=10, limit=6)
+    assert got == list(range(60)) and most <= 10 + 2
+
+
+def test_prefetch_limit_passes_items_it_cannot_count():
+    from dfexplore.video import prefetch
+
+    assert list(prefetch(iter(range(100)), depth=3, limit=2)) == list(range(100))
+    with pytest.raises(ValueError, match="limit must be >= 1"):
+        next(prefetch([], limit=0))
+
+
 def test_prefetch_close_stops_the_thread_and_releases_the_capture(make_clip):
     import threading
 
