@@ -78,6 +78,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="also measure batched ssim_pairs(..., backend='tensorflow') on 224x224x3 crops when TensorFlow "
              "sees a GPU",
     )
+    p.add_argument(
+        "--long", type=_nonneg_int, default=0, metavar="N",
+        help="also run the methods (not the seed's) on a long clip: the folder's largest file played N times "
+             "in a row, its packets copied (memory must not grow with a clip's length; default 0: no long clip)",
+    )
     p.add_argument("--timeout", type=float, default=1800.0, metavar="S", help="seconds before a run is killed (default 1800)")
     p.add_argument("--json", type=Path, default=None, metavar="FILE", help="also write every run's raw result to FILE")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -112,6 +117,19 @@ def list_clips(folder: Path) -> list[dict]:
     ]
 
 
+def long_clip(clips: list[dict], times: int, tmp: Path) -> dict:
+    """The folder's largest clip played ``times`` times in a row, written under ``tmp`` (in a child: PyAV)."""
+    import os
+
+    src = max(clips, key=lambda c: os.path.getsize(c["path"]))
+    dst = tmp / f"{Path(src['name']).stem}_x{times}.mp4"
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.longclip", src["path"], str(dst), str(times)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"error: could not write the long clip from {src['name']}: {proc.stderr.strip()[-500:]}")
+    return {"name": dst.name, "path": str(dst), "label": src.get("label"), "long": True}
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     argv_list = sys.argv[1:] if argv is None else list(argv)
@@ -128,12 +146,28 @@ def main(argv=None) -> int:
         print(f"error: no .mp4 files in {folder}", file=sys.stderr)
         return 2
 
+    tmp = None
+    if args.long:
+        import tempfile
+
+        tmp = tempfile.TemporaryDirectory(prefix="dfexplore-bench-long-")
+        clips.append(long_clip(clips, args.long, Path(tmp.name)))
+        log(f"long clip: {clips[-1]['name']}")
+    try:
+        return _measure(args, argv_list, log, folder, clips)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _measure(args, argv_list, log, folder: Path, clips: list[dict]) -> int:
+    """Run every (clip, method), print the table and the targets; 1 if a run failed."""
     env = run_child({"method": "env", "path": None}, timeout=args.timeout)
     seed_frames = args.seed_frames or None
 
-    jobs = [(c, m) for c in clips for m in args.methods]
+    jobs = [(c, m) for c in clips for m in args.methods if not (c.get("long") and m.startswith("seed"))]
     if args.hit_rate:
-        jobs += [(c, "perframe") for c in clips]
+        jobs += [(c, "perframe") for c in clips if not c.get("long")]
     results: dict[str, dict[str, dict]] = {c["name"]: {} for c in clips}
     failed = 0
     warmed = set()
@@ -165,7 +199,9 @@ def main(argv=None) -> int:
     out = [
         machine_line(env),
         f"Command: `{command.strip()}`" if args.markdown else f"Command: {command.strip()}",
-        f"Data: {folder.resolve()} ({len(clips)} clip{'s' if len(clips) != 1 else ''})",
+        f"Data: {folder.resolve()} ({len(clips)} clip{'s' if len(clips) != 1 else ''}"
+        + (f"; the last, {clips[-1]['name']}, is the largest of them played {args.long} times in a row)"
+           if args.long else ")"),
         "",
         render(table, markdown=args.markdown),
     ]

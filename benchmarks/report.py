@@ -43,6 +43,11 @@ def _ok(r: dict | None) -> bool:
     return bool(r) and bool(r.get("ok"))
 
 
+def _failed(r: dict | None) -> str:
+    """The cell of a run that gave no result: ``error`` if it failed, ``-`` if it was not run (the long clip's seed)."""
+    return "-" if r is None else "error"
+
+
 def _sec(x: float) -> str:
     return f"{x:.1f}" if x >= 100 else f"{x:.2f}"
 
@@ -204,8 +209,9 @@ def build_table(
             if not _ok(r):
                 for c in cols:
                     if c.startswith(f"{m} ") and not c.endswith("verdict"):
-                        row[c] = "error"
-                errors.append(f"{name} / {m}: {(r or {}).get('error', 'not run')}")
+                        row[c] = _failed(r)
+                if r is not None:
+                    errors.append(f"{name} / {m}: {r.get('error')}")
                 continue
             t = _timing(m, r, total, info)
             timings[m] = t
@@ -251,9 +257,9 @@ def build_table(
                     label_match[m][0] += v == clip["label"]
         for m in methods:
             if m not in timings and f"{m} verdict" in cols:
-                row[f"{m} verdict"] = "error"
+                row[f"{m} verdict"] = _failed(runs.get(m))
             if m == "dfexplore" and m not in timings:
-                row["dfexplore verdict"] = row["dfexplore face_fraction"] = "error"
+                row["dfexplore verdict"] = row["dfexplore face_fraction"] = _failed(runs.get(m))
         for a, b in ratios:
             if a in timings and b in timings and timings[b].seconds > 0:
                 row[f"{a}/{b} time"] = _ratio(timings[a].seconds / timings[b].seconds)
@@ -280,8 +286,9 @@ def build_table(
                     track_vs_perframe[1] += d["face_fraction"] >= p["hit_rate_raw"] - 1e-12
                     track_vs_perframe[2] += 1
             else:
-                row["per-frame Haar hit rate"] = row["per-frame track hit rate"] = "error"
-                errors.append(f"{name} / perframe: {(p or {}).get('error', 'not run')}")
+                row["per-frame Haar hit rate"] = row["per-frame track hit rate"] = _failed(p)
+                if p is not None:
+                    errors.append(f"{name} / perframe: {p.get('error')}")
             if "seed" in methods:
                 s = runs.get("seed")
                 if _ok(s):
@@ -292,7 +299,7 @@ def build_table(
                     hr["seed"][0] += s["hit_rate"] * s["frames_measured"]
                     hr["seed"][1] += s["frames_measured"]
                 else:
-                    row["seed Haar(1.2,3) hit rate"] = "error"
+                    row["seed Haar(1.2,3) hit rate"] = _failed(s)
         rows.append([row.get(c, "") for c in cols])
 
     # ------------------------------------------------------------------ total row

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from dfexplore.classify import threshold_verdict
+from conftest import moving_pattern
 
 REPO = Path(__file__).resolve().parents[1]
 # benchmarks/ is a folder of the checkout, not part of the installed package.
@@ -96,8 +97,36 @@ def test_table_extrapolates_a_seed_prefix_and_reports_errors():
     assert t.column("seed verdict")[:2] == ["FAKE†", "none (<2 crops)†"]
     assert t.column("seed pairs resized")[2] == "20/88"
     assert any("VideoError: boom" in n for n in t.notes)
+    assert not any("not run" in n for n in t.notes)
     md = render(t, markdown=True).splitlines()
     assert md[0].startswith("| clip | label | resolution | frames |") and len(md[1].split("|")) == len(t.columns) + 2
+
+
+def test_a_method_not_run_on_a_clip_is_a_dash_not_an_error():
+    clips = [{"name": "a.mp4", "label": "FAKE"}, {"name": "a_x3.mp4", "label": "FAKE", "long": True}]
+    seed = _run(60, 6.0, 700, crops=30, pairs=29, resized_pairs=20, verdict="FAKE", hit_rate=0.5, max_frames=60)
+    dfx = _run(300, 3.0, 120, verdict="FAKE", face_fraction=0.9, basis="face")
+    results = {"a.mp4": {"dfexplore": dfx, "seed": seed}, "a_x3.mp4": {"dfexplore": dfx}}
+    t = build_table(clips, results, ["dfexplore", "seed"], seed_frames=60)
+    assert t.column("seed s")[:2] == ["30.00†", "-"] and t.column("seed verdict")[1] == "-"
+    assert not any(n.startswith("Errors") or "a_x3.mp4 / seed" in n for n in t.notes)
+
+
+def test_a_long_clip_is_the_same_packets_played_again(make_clip, tmp_path):
+    from benchmarks.longclip import loop_clip
+    from dfexplore.video import VideoInfo, iter_frames
+
+    src = make_clip(frames=moving_pattern(n=20))
+    dst = tmp_path / "long.mp4"
+    loop_clip(src, dst, 3)
+    assert VideoInfo.from_path(dst).frame_count == 60
+    once = list(iter_frames(src))
+    again = list(iter_frames(dst))
+    assert len(again) == 60
+    for i, frame in enumerate(again):
+        np.testing.assert_array_equal(frame, once[i % 20])
+    with pytest.raises(ValueError, match="times must be >= 1"):
+        loop_clip(src, dst, 0)
 
 
 def test_target_lines_judge_each_target_from_the_run():
@@ -199,6 +228,27 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     assert results["pyav"]["seconds"] > 0  # the table rounds 8 tiny frames' decode to "0.00"
     assert results["dfexplore"]["frames_measured"] == 8
     assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
+
+
+def test_long_option_adds_the_largest_clip_played_again(tmp_path):
+    from dfexplore.sample import make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "data", n_real=1, n_fake=1, n_frames=8)
+    largest = max(data.glob("*.mp4"), key=lambda p: p.stat().st_size)
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", str(data), "--methods", "floor,dfexplore,seed", "--seed-frames", "4",
+         "--long", "2", "--markdown", "--quiet"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cols, rows = _table(proc.stdout)
+    long_name = f"{largest.stem}_x2.mp4"
+    assert [r[0] for r in rows][-2:] == [long_name, "TOTAL (3 clips)"]
+    row = dict(zip(cols, rows[-2]))
+    assert row["frames"] == "16" and _number(row["dfexplore peak RSS MB"]) > 0
+    assert row["seed s"] == "-"  # the seed's method is not run on the long clip
+    assert f"the last, {long_name}, is the largest of them played 2 times in a row" in proc.stdout
+    assert re.search(r"peak RSS < 250 MB on every clip: (MET|MISSED)", proc.stdout)
 
 
 def test_scaling_tables_from_rows(tmp_path):
