@@ -74,7 +74,7 @@ notebooks-update: $(STAMP)
 # Speed and memory: the seed's per-video method, dfexplore's pipeline and the decode-only floor
 # on the same clips (the embedded sample unless BENCH_DIR names a DFDC-layout folder).
 BENCH_DIR ?=
-BENCH_ARGS ?= --markdown
+BENCH_ARGS ?= --markdown --long 6
 bench: sample
 	$(PY) -m benchmarks $(BENCH_DIR) $(BENCH_ARGS)
 
