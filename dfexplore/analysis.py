@@ -311,7 +311,12 @@ def analyze_video(
     When fewer than ``min_face_pairs`` such pairs exist (no face), whole
     frames, downscaled to at most ``size`` pixels, are compared instead (kept
     from the same pass, so the video is decoded once);
-    :attr:`VideoAnalysis.basis` and the reason say so.
+    :attr:`VideoAnalysis.basis` and the reason say so.  At most
+    ``PREFETCH + detect_every + 1`` decoded frames are held at once,
+    whatever the video's length, and the first call in a process fixes
+    glibc's allocator thresholds so that large buffers go back to the system
+    when freed (:func:`dfexplore._malloc.tune_malloc`; a
+    ``MALLOC_MMAP_THRESHOLD_`` of your own stands).
 
     The frame model (:mod:`dfexplore.framemodel`, run by OpenCV without
     TensorFlow) scores up to ``frame_crops`` face crops of the same track,
