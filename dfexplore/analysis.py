@@ -311,9 +311,12 @@ def analyze_video(
     When fewer than ``min_face_pairs`` such pairs exist (no face), whole
     frames, downscaled to at most ``size`` pixels, are compared instead (kept
     from the same pass, so the video is decoded once);
-    :attr:`VideoAnalysis.basis` and the reason say so.  At most
-    ``PREFETCH + detect_every + 1`` decoded frames are held at once,
-    whatever the video's length, and the first call in a process fixes
+    :attr:`VideoAnalysis.basis` and the reason say so.  The decoded frames
+    held at once are bounded whatever the video's length: ``PREFETCH``
+    frames are read ahead, fewer while the tracker holds many (up to
+    ``2 * detect_every`` after a missed detection), so that at most
+    ``PREFETCH + detect_every + 1`` are alive unless the tracker alone holds
+    more (then its frames and one read ahead).  The first call in a process fixes
     glibc's allocator thresholds so that large buffers go back to the system
     when freed (:func:`dfexplore._malloc.tune_malloc`; a
     ``MALLOC_MMAP_THRESHOLD_`` of your own stands).
