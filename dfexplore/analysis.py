@@ -15,7 +15,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from ._malloc import tune_malloc
+from ._malloc import release_free_memory, tune_malloc
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import PerFile, VideoError, per_file
 from .faces import FaceDetector, crop, crop_window, resolve_detector, track_stream
@@ -443,6 +443,10 @@ def analyze_video(
                 slot = int(np.searchsorted(score_at, pos, side="right"))  # turns missed without a face lapse
             prev_pos = pos
         frames_read = len(boxes)
+        # FFmpeg frees its pool of frame buffers only when the last frame is released; then the heaps'
+        # free pages go back to the system before the frame model's activations are allocated.
+        frame = None
+        release_free_memory()
         if progress is not None:
             progress(frames_read, max(expected, frames_read))
     except BaseException:

@@ -55,3 +55,34 @@ def test_the_analysis_tunes_the_allocator(make_clip):
             "analyze_video(sys.argv[1], frame_model=None); print(tune_malloc())")
     assert _run(code, str(make_clip())) == ["False"]  # already set by the analysis
     assert _run("from dfexplore._malloc import tune_malloc; print(tune_malloc())") == ["True"]
+
+
+_TRIM = """
+import numpy as np
+from dfexplore._malloc import release_free_memory, tune_malloc
+
+def rss_mb():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+
+tune_malloc()
+bufs = [np.ones(600_000, np.uint8) for _ in range(100)]  # 60 MB of heap: each under the 1 MiB threshold
+pin = np.ones(200_000, np.uint8)  # above them: the heap's top cannot shrink by itself
+del bufs
+before = rss_mb()
+released = release_free_memory()
+print(released, round(before - rss_mb()))
+"""
+
+
+def test_released_heap_memory_goes_back_to_the_system():
+    released, freed_mb = _run(_TRIM)
+    assert released == "True" and int(freed_mb) >= 50
+
+
+def test_the_analysis_releases_free_memory_once_its_frames_are_gone(make_clip, monkeypatch):
+    import dfexplore.analysis as analysis
+
+    calls = []
+    monkeypatch.setattr(analysis, "release_free_memory", lambda: calls.append(1) or True)
+    analysis.analyze_video(make_clip(), frame_model=None)
+    assert calls == [1]
