@@ -35,13 +35,14 @@ its frames are gone, :func:`release_free_memory` hands the heaps' free pages
 back (``malloc_trim``), so that what the analysis allocates after decoding
 (the frame model's activations) does not come on top of them: where a
 clip's peak came at that end, the 720p FaceForensics++ clips and the 360p-480p
-ones, the process peaked 16-29 MB lower (two alternating runs each with
+ones, the process peaked 15-29 MB lower (two alternating runs each with
 and without, ``docs/performance.md``, run 6); on the 1080p clips, whose peak
 comes while decoding, it changed nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -60,8 +61,9 @@ _M_MMAP_THRESHOLD = -3
 _tuned: bool | None = None  # None: not tried yet in this process
 
 
+@functools.lru_cache(maxsize=None)
 def _libc():
-    """glibc, or None (another platform or C library)."""
+    """glibc, or None (another platform or C library); loaded once."""
     if not sys.platform.startswith("linux"):
         return None
     try:
