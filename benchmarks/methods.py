@@ -9,9 +9,9 @@ imported at module level, so a child imports only what its method needs.
     ``cv2.VideoCapture.read()`` on every frame and nothing else: the cost of
     decoding, the least any method that looks at every frame can take.
 ``pyav``
-    PyAV (FFmpeg) with frame threading decoding every frame, without any
-    colour conversion: the decoding dfexplore's analysis itself does, the
-    least it can take.
+    PyAV (FFmpeg) with frame threading and the analysis's decoder thread
+    count decoding every frame, without any colour conversion: the decoding
+    dfexplore's analysis itself does, the least it can take.
 ``dfexplore``
     ``dfexplore.analysis.analyze_video(path, resolve_detector("haar"))`` with
     the library's defaults at run time.
@@ -93,7 +93,7 @@ def setup_pyav(spec: dict) -> Callable[[str], dict]:
         with av.open(path) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"  # as dfexplore.video.iter_decoded decodes
-            stream.thread_count = decoder_threads()
+            stream.thread_count = decoder_threads(reserved=1)  # as analyze_video decodes
             for _ in container.decode(stream):
                 frames += 1
         return {"frames_measured": frames}

@@ -363,8 +363,10 @@ def build_table(
         )
     if "pyav" in methods:
         notes.append(
-            "pyav: PyAV with frame threading (thread_type='AUTO', dfexplore's decoder thread count) decoding every frame without colour conversion, "
-            "as dfexplore's analysis decodes; 'dfexplore/pyav time' is dfexplore's seconds over that."
+            "pyav: PyAV with frame threading (thread_type='AUTO') and the analysis's decoder thread count (the usable "
+            "cores less one, at least 1: dfexplore._cpu.decoder_threads(reserved=1)) decoding every frame without colour "
+            "conversion, as dfexplore's analysis decodes (on a background thread, beside its own work); "
+            "'dfexplore/pyav time' is dfexplore's seconds over that."
         )
     if any(m in methods for m in SEED_METHODS):
         notes.append(

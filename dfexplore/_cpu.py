@@ -18,15 +18,26 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def decoder_threads() -> int:
-    """Threads PyAV's frame-threaded decoder uses: :func:`usable_cores`, at most :data:`MAX_DECODER_THREADS`.
+def decoder_threads(reserved: int = 0) -> int:
+    """Threads for PyAV's frame-threaded decoder: the usable cores less ``reserved``, at least 1, at most :data:`MAX_DECODER_THREADS`.
 
     FFmpeg's own choice is one more than the machine's cores (up to 16), and
-    every thread keeps a frame in flight: on a 2-core development machine,
-    2 threads instead of 3 peaked 8-10 MB lower on 1080p clips and decoded
-    the 14 test clips in about the same time (the benchmark's ``pyav`` row,
-    6.71 s against 6.61 s: ``docs/performance.md``, run 4).  Counting only
-    the cores this process may use keeps a pinned scan worker from starting
-    threads for cores it cannot run on.
+    every decoder thread keeps frames in flight: on a 2-core development
+    machine two threads instead of three peaked 8-10 MB lower in PyAV's
+    decode alone and took about the same time (``docs/performance.md``,
+    run 4).  Counting only the cores this process may use keeps a pinned
+    scan worker from starting threads for cores it cannot run on.
+
+    Parameters
+    ----------
+    reserved : int
+        Cores the caller keeps busy itself while frames are decoded on a
+        background thread.  :func:`dfexplore.analysis.analyze_video` reserves
+        one: on the 2-core machine a single decoder thread instead of two
+        analysed the 14 test clips in the same time (1.42x-1.43x OpenCV's
+        decode-only time against 1.40x-1.44x, two benchmark runs each,
+        alternating), used 3-9% less CPU time on four clips (one-off script)
+        and peaked 12-22 MB lower on the 1080p clips (run 7).  Not measured
+        on machines with more cores.
     """
-    return max(1, min(usable_cores(), MAX_DECODER_THREADS))
+    return max(1, min(usable_cores() - reserved, MAX_DECODER_THREADS))

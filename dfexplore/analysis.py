@@ -15,6 +15,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ._cpu import decoder_threads
 from ._malloc import release_free_memory, tune_malloc
 from .classify import Verdict, VerdictReport, threshold_verdict
 from .errors import PerFile, VideoError, per_file
@@ -412,7 +413,9 @@ def analyze_video(
     # Frames stay in the decoder's YUV form: only the face crops, and what the detector sees, are converted.
     # Read ahead by PREFETCH frames, but never hold more than a normal interval's worth: after a missed
     # detection the tracker keeps up to 2 * detect_every frames, and the queue then shrinks instead.
-    frames = prefetch(iter_decoded(path, stride=stride, stop=stop), depth=PREFETCH, limit=PREFETCH + detect_every + 1)
+    # The decoder gets the cores this thread and the SSIM thread do not keep busy.
+    decoded = iter_decoded(path, stride=stride, stop=stop, threads=decoder_threads(reserved=1))
+    frames = prefetch(decoded, depth=PREFETCH, limit=PREFETCH + detect_every + 1)
     try:
         for pos, frame, box, _, detected in track_stream(frames, detector, detect_every):
             if progress is not None and pos % detect_every == 0:

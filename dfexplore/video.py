@@ -238,8 +238,11 @@ def _opencv_frames(p: Path, stride: int, start: int, stop: int | None) -> Iterat
         cap.release()
 
 
-def _pyav_open(p: Path):
-    """``(container, stream, reported frame count)`` of the first video stream, or None if PyAV cannot open it."""
+def _pyav_open(p: Path, threads: int | None = None):
+    """``(container, stream, reported frame count)`` of the first video stream, or None if PyAV cannot open it.
+
+    ``threads``: decoder threads (default :func:`~dfexplore._cpu.decoder_threads`).
+    """
     try:
         import av
     except ImportError:  # pragma: no cover - a core dependency; OpenCV still decodes
@@ -253,7 +256,7 @@ def _pyav_open(p: Path):
         return None
     stream = container.streams.video[0]
     stream.thread_type = "AUTO"  # frame threading: frames decode in parallel, in FFmpeg's threads
-    stream.thread_count = decoder_threads()
+    stream.thread_count = decoder_threads() if threads is None else max(1, int(threads))
     reported = int(stream.frames or 0)
     if reported <= 0:  # as OpenCV estimates it: duration x frame rate
         rate = stream.average_rate or stream.guessed_rate
@@ -315,6 +318,7 @@ def iter_decoded(
     start: int = 0,
     stop: int | None = None,
     decoder: str = "auto",
+    threads: int | None = None,
 ) -> Iterator[Frame]:
     """Yield decoded frames one at a time, unconverted (:class:`~dfexplore.frames.Frame` objects).
 
@@ -339,6 +343,11 @@ def iter_decoded(
         ``"auto"``: PyAV, falling back to OpenCV as above.  ``"pyav"``: PyAV
         only (a rotated video is still decoded, unrotated).  ``"opencv"``:
         OpenCV only, every frame a BGR :class:`~dfexplore.frames.PackedFrame`.
+    threads : int, optional
+        PyAV's decoder threads; default :func:`~dfexplore._cpu.decoder_threads`
+        (the usable cores, at most 8).  A caller that keeps cores busy while
+        it reads passes fewer (:func:`dfexplore.analysis.analyze_video`
+        leaves one core to itself).
 
     Yields
     ------
@@ -358,7 +367,7 @@ def iter_decoded(
     if decoder not in DECODERS:
         raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
     p = _check_file(path)
-    opened = None if decoder == "opencv" else _pyav_open(p)
+    opened = None if decoder == "opencv" else _pyav_open(p, threads)
     if opened is None:
         if decoder == "pyav":
             raise VideoError(p, "cannot be opened as a video by PyAV (not a video file, or truncated/corrupt container)")

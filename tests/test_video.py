@@ -6,7 +6,7 @@ import pytest
 
 from conftest import moving_pattern
 from dfexplore.errors import VideoError
-from dfexplore.video import VideoInfo, first_frame, iter_frames, resize_max_side, to_rgb, write_video
+from dfexplore.video import VideoInfo, first_frame, iter_decoded, iter_frames, resize_max_side, to_rgb, write_video
 
 
 def test_video_info_of_generated_clip(make_clip):
@@ -87,13 +87,15 @@ def test_iter_frames_closes_its_decoder_when_closed(make_clip, monkeypatch, deco
     assert calls == [True]
 
 
-@pytest.mark.parametrize("cores, expected", [({0}, 1), ({0, 1}, 2), (set(range(5)), 5), (set(range(64)), 8)])
-def test_decoder_threads_follow_the_usable_cores_up_to_a_cap(monkeypatch, cores, expected):
+@pytest.mark.parametrize("cores, expected, reserved_one", [({0}, 1, 1), ({0, 1}, 2, 1), ({0, 1, 2}, 3, 2),
+                                                           (set(range(5)), 5, 4), (set(range(64)), 8, 8)])
+def test_decoder_threads_follow_the_usable_cores_up_to_a_cap(monkeypatch, cores, expected, reserved_one):
     from dfexplore import _cpu
 
     monkeypatch.setattr(_cpu.os, "sched_getaffinity", lambda pid: cores, raising=False)
     assert _cpu.usable_cores() == len(cores)
     assert _cpu.decoder_threads() == expected == min(len(cores), _cpu.MAX_DECODER_THREADS)
+    assert _cpu.decoder_threads(reserved=1) == reserved_one  # never below one thread
 
 
 def test_usable_cores_without_affinity_counts_the_machine(monkeypatch):
@@ -111,14 +113,26 @@ def test_pyav_decodes_with_the_decoder_thread_count(make_clip, monkeypatch):
     seen = []
     real = video._pyav_open
 
-    def spy(p):
-        opened = real(p)
+    def spy(p, threads=None):
+        opened = real(p, threads)
         seen.append((opened[1].thread_type.name, opened[1].codec_context.thread_count))
         return opened
 
     monkeypatch.setattr(video, "_pyav_open", spy)
     assert len(list(iter_frames(make_clip(), decoder="pyav"))) > 0
-    assert seen == [("AUTO", 3)]
+    assert len(list(iter_decoded(make_clip(), decoder="pyav", threads=2))) > 0
+    assert seen == [("AUTO", 3), ("AUTO", 2)]
+
+
+def test_the_analysis_leaves_a_core_to_itself(make_clip, monkeypatch):
+    import dfexplore.analysis as analysis
+
+    asked = []
+    real = analysis.iter_decoded
+    monkeypatch.setattr(analysis, "decoder_threads", lambda reserved=0: asked.append(reserved) or 5)
+    monkeypatch.setattr(analysis, "iter_decoded", lambda *a, **k: asked.append(k["threads"]) or real(*a, **k))
+    analysis.analyze_video(make_clip(), frame_model=None)
+    assert asked == [1, 5]
 
 
 def test_first_frame(make_clip):
