@@ -37,7 +37,7 @@ def decoder_threads(reserved: int = 0) -> int:
         analysed the 14 test clips in the same time (1.42x-1.43x OpenCV's
         decode-only time against 1.40x-1.44x, two benchmark runs each,
         alternating), used 3-9% less CPU time on four clips (one-off script)
-        and peaked 12-22 MB lower on the 1080p clips (run 7).  Not measured
+        and peaked 10-23 MB lower on the 1080p clips (run 7).  Not measured
         on machines with more cores.
     """
     return max(1, min(usable_cores() - reserved, MAX_DECODER_THREADS))
