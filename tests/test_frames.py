@@ -134,7 +134,7 @@ def test_what_pyav_cannot_open_is_decoded_by_opencv_with_the_same_errors(make_cl
     import dfexplore.video as video
 
     path = make_clip()
-    monkeypatch.setattr(video, "_pyav_open", lambda p: None)
+    monkeypatch.setattr(video, "_pyav_open", lambda p, threads=None: None)
     frames = list(iter_decoded(path))
     assert len(frames) == 12 and isinstance(frames[0], PackedFrame)
     with pytest.raises(VideoError, match="cannot be opened as a video by PyAV"):
