@@ -208,7 +208,7 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     clip = dict(zip(cols, rows[0]))
     assert clip["resolution"] == "384x288" and clip["frames"] == "8" and clip["seed frames measured"] == "5"
     assert clip["seed s"].endswith("†")  # extrapolated from the 5-frame prefix
-    for col in ("floor s", "floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore fps",
+    for col in ("floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore fps",
                 "dfexplore peak RSS MB", "seed s", "seed fps", "seed peak RSS MB",
                 "pyav fps", "dfexplore/floor time", "dfexplore/pyav time", "seed/dfexplore time"):
         assert _number(clip[col]) > 0, col
@@ -225,7 +225,8 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     results = json.loads(raw.read_text())["results"]["synth_astronaut_real_00.mp4"]
     assert {m for m, r in results.items() if r["ok"]} == {"floor", "pyav", "dfexplore", "seed", "perframe"}
     assert results["floor"]["frames_measured"] == results["pyav"]["frames_measured"] == 8
-    assert results["pyav"]["seconds"] > 0  # the table rounds 8 tiny frames' decode to "0.00"
+    # the table may round 8 tiny frames' decode to "0.00"
+    assert results["pyav"]["seconds"] > 0 and results["floor"]["seconds"] > 0
     assert results["dfexplore"]["frames_measured"] == 8
     assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
 
