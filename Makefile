@@ -72,7 +72,8 @@ notebooks-update: $(STAMP)
 	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
 
 # Speed and memory: the seed's per-video method, dfexplore's pipeline and the decode-only floor
-# on the same clips (the embedded sample unless BENCH_DIR names a DFDC-layout folder).
+# on the same clips (the embedded sample unless BENCH_DIR names a DFDC-layout folder), plus the
+# largest of them played six times in a row (--long 6) for the memory target.
 BENCH_DIR ?=
 BENCH_ARGS ?= --markdown --long 6
 bench: sample

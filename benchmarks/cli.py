@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -119,8 +120,6 @@ def list_clips(folder: Path) -> list[dict]:
 
 def long_clip(clips: list[dict], times: int, tmp: Path) -> dict:
     """The folder's largest clip played ``times`` times in a row, written under ``tmp`` (in a child: PyAV)."""
-    import os
-
     src = max(clips, key=lambda c: os.path.getsize(c["path"]))
     dst = tmp / f"{Path(src['name']).stem}_x{times}.mp4"
     proc = subprocess.run([sys.executable, "-m", "benchmarks.longclip", src["path"], str(dst), str(times)],

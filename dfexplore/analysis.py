@@ -320,7 +320,9 @@ def analyze_video(
     more (then its frames and one read ahead).  The first call in a process fixes
     glibc's allocator thresholds so that large buffers go back to the system
     when freed (:func:`dfexplore._malloc.tune_malloc`; a
-    ``MALLOC_MMAP_THRESHOLD_`` of your own stands).
+    ``MALLOC_MMAP_THRESHOLD_`` of your own stands), and once a video's frames
+    are gone the heaps' free pages go back too, before the frame model runs
+    (:func:`dfexplore._malloc.release_free_memory`).
 
     The frame model (:mod:`dfexplore.framemodel`, run by OpenCV without
     TensorFlow) scores up to ``frame_crops`` face crops of the same track,
