@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from .ab import baseline_root, check_imports, median_run
 from .methods import TIMED_METHODS
 from .report import build_table, gpu_ssim_line, machine_line, render
 from .targets import target_lines
@@ -46,6 +47,32 @@ def _nonneg_int(text: str) -> int:
     return v
 
 
+def _positive_int(text: str) -> int:
+    v = _nonneg_int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected comma-separated clip names, got none")
+    return names
+
+
+def select_clips(clips: list[dict], names: list[str]) -> list[dict]:
+    """The clips named (file name, or stem without ``.mp4``), in the folder's order; SystemExit naming any unknown."""
+    by_name = {c["name"]: c for c in clips}
+    wanted = {n if n in by_name else f"{n}.mp4" for n in names}
+    unknown = sorted(n for n in wanted if n not in by_name)
+    if unknown:
+        raise SystemExit(
+            f"error: --clips: no clip named {', '.join(unknown)} in the folder; it has {', '.join(by_name) or 'none'}"
+        )
+    return [c for c in clips if c["name"] in wanted]
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -69,6 +96,21 @@ def parse_args(argv=None) -> argparse.Namespace:
              "linearly to the whole clip (default: 60; 0: whole clips)",
     )
     p.add_argument("--limit", type=_nonneg_int, default=None, metavar="N", help="only the first N clips (sorted by name)")
+    p.add_argument(
+        "--clips", type=_names, default=None, metavar="NAMES",
+        help="only these clips: comma-separated file names, with or without .mp4 (before --limit)",
+    )
+    p.add_argument(
+        "--baseline", default=None, metavar="REV_OR_DIR",
+        help="also run the analysis of another version, alternating with this one on each clip: a git revision "
+             "of this repository (HEAD~1, a commit) or a folder holding another dfexplore/; adds baseline "
+             "columns, 'dfexplore/baseline time' and whether both found the same",
+    )
+    p.add_argument(
+        "--repeat", type=_positive_int, default=1, metavar="N",
+        help="run every (clip, method) N times, in N rounds over all of them (the order of the methods reversed "
+             "every other round); cells show the median seconds and median peak RSS (default 1)",
+    )
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.add_argument(
         "--hit-rate", action="store_true",
@@ -139,52 +181,68 @@ def main(argv=None) -> int:
         print(f"error: {folder} is not a folder", file=sys.stderr)
         return 2
     clips = list_clips(folder)
+    if args.clips is not None:
+        clips = select_clips(clips, args.clips)
     if args.limit is not None:
         clips = clips[: args.limit]
     if not clips:
         print(f"error: no .mp4 files in {folder}", file=sys.stderr)
         return 2
 
-    tmp = None
-    if args.long:
-        import tempfile
+    if args.baseline is not None and "dfexplore" not in args.methods:
+        print("error: --baseline compares with the dfexplore method: add it to --methods", file=sys.stderr)
+        return 2
 
-        tmp = tempfile.TemporaryDirectory(prefix="dfexplore-bench-long-")
-        clips.append(long_clip(clips, args.long, Path(tmp.name)))
-        log(f"long clip: {clips[-1]['name']}")
-    try:
-        return _measure(args, argv_list, log, folder, clips)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dfexplore-bench-") as tmp:
+        baseline = None
+        if args.baseline is not None:
+            root, described = baseline_root(args.baseline, Path(tmp))
+            check_imports(root)
+            baseline = {"root": root, "described": described}
+            log(f"baseline: {described}")
+        if args.long:
+            clips.append(long_clip(clips, args.long, Path(tmp)))
+            log(f"long clip: {clips[-1]['name']}")
+        return _measure(args, argv_list, log, folder, clips, baseline)
 
 
-def _measure(args, argv_list, log, folder: Path, clips: list[dict]) -> int:
+def _measure(args, argv_list, log, folder: Path, clips: list[dict], baseline: dict | None = None) -> int:
     """Run every (clip, method), print the table and the targets; 1 if a run failed."""
     env = run_child({"method": "env", "path": None}, timeout=args.timeout)
     seed_frames = args.seed_frames or None
+    methods = list(args.methods)
+    if baseline is not None:
+        methods.insert(methods.index("dfexplore") + 1, "baseline")
 
-    jobs = [(c, m) for c in clips for m in args.methods if not (c.get("long") and m.startswith("seed"))]
+    per_clip = [[(c, m) for m in methods if not (c.get("long") and m.startswith("seed"))] for c in clips]
     if args.hit_rate:
-        jobs += [(c, "perframe") for c in clips if not c.get("long")]
-    results: dict[str, dict[str, dict]] = {c["name"]: {} for c in clips}
+        per_clip.append([(c, "perframe") for c in clips if not c.get("long")])
+    # Round by round, clip by clip: the versions alternate, and every other round runs the methods in reverse.
+    jobs = [job for r in range(args.repeat) for group in per_clip for job in (group if r % 2 == 0 else group[::-1])]
+    runs: dict[tuple[str, str], list[dict]] = {}
     failed = 0
     warmed = set()
     for i, (clip, method) in enumerate(jobs, 1):
         if clip["path"] not in warmed:  # same page-cache state for every method on this clip
             _read_through(clip["path"])
             warmed.add(clip["path"])
-        spec = {"method": method, "path": clip["path"]}
+        spec = {"method": "dfexplore" if method == "baseline" else method, "path": clip["path"]}
         if method in ("seed", "seed-whole"):
             spec["max_frames"] = seed_frames
         t = time.perf_counter()
-        r = run_child(spec, timeout=args.timeout)
-        results[clip["name"]][method] = r
+        r = run_child(spec, timeout=args.timeout, first_on_path=baseline["root"] if method == "baseline" else None)
+        r["method"] = method
+        runs.setdefault((clip["name"], method), []).append(r)
         failed += not r.get("ok")
         status = f"{r['seconds']:.2f} s timed" if r.get("ok") else f"FAILED: {r.get('error')}"
         log(f"[{i}/{len(jobs)}] {method} on {clip['name']}: {status} ({time.perf_counter() - t:.1f} s wall)")
         if r.get("ok") and r.get("vm_hwm_mb") and r["rss_mb"] > r["vm_hwm_mb"] + 16:
             log(f"  note: ru_maxrss {r['rss_mb']:.0f} MB > VmHWM {r['vm_hwm_mb']:.0f} MB: inherited from the launcher")
+    results: dict[str, dict[str, dict]] = {c["name"]: {} for c in clips}
+    for (name, method), rs in runs.items():
+        results[name][method] = median_run(rs)
 
     gpu = None
     if args.gpu_ssim and env.get("ok") and env.get("tf_gpu"):
@@ -192,7 +250,16 @@ def _measure(args, argv_list, log, folder: Path, clips: list[dict]) -> int:
         gpu = run_child({"method": "gpu-ssim", "path": None}, timeout=args.timeout)
         failed += not gpu.get("ok")
 
-    table = build_table(clips, results, args.methods, hit_rate=args.hit_rate, seed_frames=seed_frames)
+    table = build_table(clips, results, methods, hit_rate=args.hit_rate, seed_frames=seed_frames,
+                        baseline=baseline["described"] if baseline else None)
+    if args.repeat > 1:
+        unstable = [f"{n} / {m}: {r['unstable']}" for n, rs in results.items() for m, r in rs.items() if r.get("unstable")]
+        table.notes.append(
+            f"Every (clip, method) ran {args.repeat} times, in {args.repeat} rounds over all of them (methods in "
+            "reverse order every other round); seconds and peak RSS are the medians of those runs. "
+            + ("Runs of one method on one clip found different results: " + "; ".join(unstable) + "."
+               if unstable else "Each method found the same result in every round.")
+        )
     table.notes += target_lines(clips, results, hit_rate=args.hit_rate)
     command = "python -m benchmarks " + " ".join(shlex.quote(a) for a in argv_list)
     out = [
@@ -215,7 +282,8 @@ def _measure(args, argv_list, log, folder: Path, clips: list[dict]) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(
             {"command": command, "dir": str(folder.resolve()), "env": env, "clips": clips,
-             "results": results, "gpu_ssim": gpu, "methods": args.methods, "seed_frames": seed_frames},
+             "results": results, "gpu_ssim": gpu, "methods": methods, "seed_frames": seed_frames,
+             "repeat": args.repeat, "baseline": baseline["described"] if baseline else None},
             indent=1,
         ))
     return 1 if failed else 0

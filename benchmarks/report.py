@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from dfexplore._cpu import usable_cores
 
+from .ab import RESULT_KEYS, same_result
+
 __all__ = ["Table", "build_table", "render", "machine_line", "gpu_ssim_line"]
 
 SEED_METHODS = ("seed", "seed-whole")
@@ -133,6 +135,7 @@ def build_table(
     methods: list[str],
     hit_rate: bool = False,
     seed_frames: int | None = None,
+    baseline: str | None = None,
 ) -> Table:
     """Assemble the table.
 
@@ -143,11 +146,15 @@ def build_table(
     results : dict
         ``results[clip name][method]``: a worker result.
     methods : list of str
-        Timed methods, in column order (``floor``, ``pyav``, ``dfexplore``, ``seed``, ``seed-whole``).
+        Timed methods, in column order (``floor``, ``pyav``, ``dfexplore``,
+        ``baseline``, ``seed``, ``seed-whole``); ``baseline`` is the
+        ``dfexplore`` method run from another version (``--baseline``).
     hit_rate : bool
         Add the face hit rate columns (needs ``perframe`` results).
     seed_frames : int or None
         The ``--seed-frames`` setting, for the footnote.
+    baseline : str, optional
+        What the ``baseline`` method ran (for the footnote).
     """
     cols = ["clip", "label", "resolution", "frames"]
     for m in methods:
@@ -163,6 +170,8 @@ def build_table(
         ratios.append(("dfexplore", "floor"))
     if "pyav" in methods and "dfexplore" in methods:
         ratios.append(("dfexplore", "pyav"))
+    if "baseline" in methods and "dfexplore" in methods:
+        ratios.append(("dfexplore", "baseline"))
     for m in SEED_METHODS:
         if m in methods and "dfexplore" in methods:
             ratios.append((m, "dfexplore"))
@@ -172,6 +181,8 @@ def build_table(
             cols.append(f"{m} verdict")
     if "dfexplore" in methods:
         cols += ["dfexplore verdict", "dfexplore face_fraction", "dfexplore P(FAKE)", "frame model s per 10 s"]
+    if "baseline" in methods and "dfexplore" in methods:
+        cols.append("dfexplore result vs baseline")
     if hit_rate:
         cols += ["per-frame Haar hit rate", "per-frame track hit rate"]
         if "seed" in methods:
@@ -186,6 +197,7 @@ def build_table(
     pair_totals = {pair: [0.0, 0.0] for pair in ratios}
     verdict_counts = {m: {} for m in methods}
     agree = [0, 0]  # seed == dfexplore, compared
+    same_as_baseline = [0, 0]  # dfexplore found what the baseline found, compared
     label_match = {m: [0, 0] for m in methods}
     ff = [0.0, 0]  # face frames, frames (dfexplore)
     hr = {"raw": [0.0, 0], "track": [0.0, 0], "seed": [0.0, 0]}
@@ -267,6 +279,13 @@ def build_table(
                 pair_totals[(a, b)][1] += timings[b].seconds
             else:
                 row[f"{a}/{b} time"] = "?"
+        if "dfexplore result vs baseline" in cols:
+            if _ok(runs.get("dfexplore")) and _ok(runs.get("baseline")):
+                row["dfexplore result vs baseline"] = same_result(runs["dfexplore"], runs["baseline"])
+                same_as_baseline[1] += 1
+                same_as_baseline[0] += row["dfexplore result vs baseline"] == "same"
+            else:
+                row["dfexplore result vs baseline"] = "?"
         if _ok(runs.get("seed")) and _ok(runs.get("dfexplore")):
             agree[1] += 1
             agree[0] += runs["seed"].get("verdict") == runs["dfexplore"]["verdict"]
@@ -367,6 +386,14 @@ def build_table(
             "cores less one, at least 1: dfexplore._cpu.decoder_threads(reserved=1)) decoding every frame without colour "
             "conversion, as dfexplore's analysis decodes (on a background thread, beside its own work); "
             "'dfexplore/pyav time' is dfexplore's seconds over that."
+        )
+    if "baseline" in methods:
+        notes.append(
+            f"baseline: the same dfexplore method run from {baseline or 'another version'}, alternating with "
+            "this version on each clip; 'dfexplore/baseline time' is this version's seconds over the baseline's. "
+            "'dfexplore result vs baseline': 'same' when both found the same "
+            + ", ".join(RESULT_KEYS) + f", else what differs: the same on {same_as_baseline[0]} of "
+            f"{same_as_baseline[1]} clips."
         )
     if any(m in methods for m in SEED_METHODS):
         notes.append(

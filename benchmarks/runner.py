@@ -26,7 +26,7 @@ def _tail(text: str, n: int = 2000) -> str:
     return text if len(text) <= n else "..." + text[-n:]
 
 
-def run_child(spec: dict, timeout: float | None = None) -> dict:
+def run_child(spec: dict, timeout: float | None = None, first_on_path: Path | None = None) -> dict:
     """Run one (method, clip) measurement in a new Python process and return its result.
 
     Parameters
@@ -35,6 +35,10 @@ def run_child(spec: dict, timeout: float | None = None) -> dict:
         ``method``, ``path`` and options; see :mod:`benchmarks.worker`.
     timeout : float, optional
         Seconds before the child is killed.
+    first_on_path : Path, optional
+        A folder put before this repository on the child's ``PYTHONPATH``:
+        another checkout whose ``dfexplore`` (and ``benchmarks.worker``, if
+        it has one) the child imports instead (``--baseline``).
 
     Returns
     -------
@@ -43,7 +47,8 @@ def run_child(spec: dict, timeout: float | None = None) -> dict:
         (the child's stderr tail in ``stderr``).
     """
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    first = str(first_on_path) if first_on_path is not None else None
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (first, str(REPO_ROOT), env.get("PYTHONPATH")) if p)
     with tempfile.TemporaryDirectory(prefix="dfexplore-bench-") as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec), str(out)]

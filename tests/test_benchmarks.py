@@ -112,6 +112,100 @@ def test_a_method_not_run_on_a_clip_is_a_dash_not_an_error():
     assert not any(n.startswith("Errors") or "a_x3.mp4 / seed" in n for n in t.notes)
 
 
+# ----------------------------------------------------------------------------- comparing two versions
+
+
+def test_clips_are_selected_by_name_or_stem_in_the_folders_order():
+    from benchmarks.cli import select_clips
+
+    clips = [{"name": n} for n in ("a.mp4", "b.mp4", "c.mp4")]
+    assert [c["name"] for c in select_clips(clips, ["c", "a.mp4"])] == ["a.mp4", "c.mp4"]
+    with pytest.raises(SystemExit, match=r"no clip named zz\.mp4 in the folder; it has a\.mp4, b\.mp4, c\.mp4"):
+        select_clips(clips, ["a", "zz"])
+
+
+def test_repeated_runs_give_the_median_and_say_when_results_differ():
+    from benchmarks.ab import median_run
+
+    runs = [_run(300, s, rss, verdict="FAKE", probability=0.7) for s, rss in ((3.0, 200), (1.0, 240), (2.0, 210))]
+    m = median_run(runs)
+    assert (m["seconds"], m["rss_mb"], m["repeats"]) == (2.0, 210, 3)
+    assert m["seconds_all"] == [3.0, 1.0, 2.0] and "unstable" not in m
+    assert median_run(runs[:1]) is runs[0]
+    runs[2]["probability"] = 0.75
+    assert median_run(runs)["unstable"] == "differs: probability 0.7 vs 0.75"
+    failed = {"ok": False, "error": "VideoError: boom"}
+    assert median_run([runs[0], failed]) is failed
+
+
+def test_same_result_names_each_difference():
+    from benchmarks.ab import same_result
+
+    a = _run(300, 1.0, 100, verdict="FAKE", basis="face", face_frames=290, probability=0.81, n_scores=289)
+    assert same_result(a, dict(a, seconds=9.0, rss_mb=1.0)) == "same"  # time and memory are not results
+    assert same_result(a, dict(a, verdict="REAL", probability=0.5)) == "differs: verdict FAKE vs REAL, probability 0.81 vs 0.5"
+
+
+def test_baseline_is_a_folder_with_dfexplore_or_a_git_revision(tmp_path):
+    from benchmarks.ab import baseline_root, check_imports
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SystemExit, match="holds no dfexplore/__init__.py"):
+        baseline_root(str(tmp_path / "empty"), tmp_path)
+    with pytest.raises(SystemExit, match="neither a folder holding dfexplore/ nor a git revision"):
+        baseline_root("no-such-revision-xyz", tmp_path)
+    root, described = baseline_root(str(REPO), tmp_path)
+    assert root == REPO.resolve() and str(REPO.resolve()) in described
+    check_imports(root)
+    if subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True).returncode != 0:
+        pytest.skip("not a git checkout: a revision cannot be exported")
+    root, described = baseline_root("HEAD", tmp_path / "export")
+    assert (root / "dfexplore" / "__init__.py").is_file() and "git revision HEAD (" in described
+    check_imports(root)  # the child imports the exported dfexplore, not this checkout's
+    (root / "dfexplore" / "__init__.py").write_text("raise ImportError('not this one')\n")
+    with pytest.raises(SystemExit, match="does not import from"):
+        check_imports(root)
+
+
+def test_table_compares_with_the_baseline():
+    clips = [{"name": "a.mp4", "label": "FAKE"}, {"name": "b.mp4", "label": "REAL"}]
+    dfx = dict(verdict="FAKE", face_fraction=0.9, basis="face", probability=0.8)
+    results = {
+        "a.mp4": {"dfexplore": _run(300, 3.0, 120, **dfx), "baseline": _run(300, 4.0, 150, **dfx)},
+        "b.mp4": {"dfexplore": _run(300, 2.0, 120, **dfx), "baseline": _run(300, 2.0, 110, **dict(dfx, probability=0.6))},
+    }
+    t = build_table(clips, results, ["dfexplore", "baseline"], baseline="git revision X")
+    assert t.column("dfexplore/baseline time") == ["0.75x", "1.00x", "0.83x"]
+    assert t.column("baseline peak RSS MB")[:2] == ["150", "110"]
+    assert t.column("dfexplore result vs baseline")[:2] == ["same", "differs: probability 0.8 vs 0.6"]
+    assert any("run from git revision X" in n and "the same on 1 of 2 clips" in n for n in t.notes)
+
+
+def test_baseline_and_repeat_run_end_to_end(tmp_path):
+    from dfexplore.sample import make_sample_dataset
+
+    data = make_sample_dataset(tmp_path / "data", n_real=1, n_fake=1, n_frames=8)
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", str(data), "--methods", "dfexplore", "--clips", "synth_astronaut_real_00",
+         "--baseline", str(REPO), "--repeat", "2", "--markdown", "--json", str(raw)],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cols, rows = _table(proc.stdout)
+    assert [r[0] for r in rows] == ["synth_astronaut_real_00.mp4", "TOTAL (1 clip)"]
+    row = dict(zip(cols, rows[0]))
+    assert row["dfexplore result vs baseline"] == "same"  # the same code on both sides
+    assert _number(row["baseline s"]) > 0 and _number(row["dfexplore/baseline time"]) > 0
+    assert "ran 2 times, in 2 rounds" in proc.stdout and "the same result in every round" in proc.stdout
+    # Round 1: dfexplore, baseline; round 2 the other way round.
+    order = re.findall(r"\] (\w+) on synth_astronaut_real_00", proc.stderr)
+    assert order == ["dfexplore", "baseline", "baseline", "dfexplore"]
+    saved = json.loads(raw.read_text())
+    assert saved["repeat"] == 2 and str(REPO.resolve()) in saved["baseline"]
+    assert len(saved["results"]["synth_astronaut_real_00.mp4"]["baseline"]["seconds_all"]) == 2
+
+
 def test_a_long_clip_is_the_same_packets_played_again(make_clip, tmp_path):
     from benchmarks.longclip import loop_clip
     from dfexplore.video import VideoInfo, iter_frames
