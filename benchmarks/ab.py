@@ -10,21 +10,23 @@ The baseline is a folder that holds another ``dfexplore/`` (a second
 checkout or worktree), or a git revision of this repository, exported with
 ``git archive`` into a temporary folder.  Its runs put that folder first on
 the child's ``PYTHONPATH``, so ``import dfexplore`` (and
-``benchmarks.worker``, where the baseline has it) come from there; the
-launcher checks that they do before measuring.
+``benchmarks.worker``, where the baseline has it) come from there, and
+runs them in that folder (a child's working folder comes first on its
+path); the launcher checks that they do before measuring.  A module the
+baseline lacks may still be found in the installed dfexplore (an editable
+install's finder); the baseline's own code never imports one.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import statistics
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
-from .runner import REPO_ROOT
+from .runner import REPO_ROOT, child_env
 
 __all__ = ["RESULT_KEYS", "baseline_root", "check_imports", "median_run", "same_result"]
 
@@ -77,17 +79,20 @@ def baseline_root(spec: str, tmp: Path) -> tuple[Path, str]:
 
 
 def check_imports(root: Path) -> None:
-    """Raise SystemExit unless a child with ``root`` first on its path imports dfexplore from ``root``."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    """Raise SystemExit unless a child started as the baseline's runs are imports dfexplore from ``root``."""
+    env, cwd = child_env(root)
     proc = subprocess.run(
         [sys.executable, "-c", "import dfexplore; print(dfexplore.__file__)"],
-        capture_output=True, text=True, env=env, cwd=str(root),
+        capture_output=True, text=True, env=env, cwd=cwd,
     )
     where = proc.stdout.strip().splitlines()[-1:] if proc.returncode == 0 else []
     if not where or not Path(where[0]).resolve().is_relative_to(root.resolve()):
         found = where[0] if where else proc.stderr.strip()[-300:]
         raise SystemExit(f"error: the baseline's dfexplore does not import from {root}: {found}")
+
+
+def _show(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def same_result(a: dict, b: dict) -> str:
@@ -96,10 +101,10 @@ def same_result(a: dict, b: dict) -> str:
     for key in RESULT_KEYS:
         x, y = a.get(key), b.get(key)
         if x != y:
-            if isinstance(x, float) and isinstance(y, float):
-                diffs.append(f"{key} {x:.4g} vs {y:.4g}")
-            else:
-                diffs.append(f"{key} {x} vs {y}")
+            shown = (_show(x), _show(y))
+            if shown[0] == shown[1]:  # closer than 4 digits show
+                shown = (repr(x), repr(y))
+            diffs.append(f"{key} {shown[0]} vs {shown[1]}")
     return "same" if not diffs else "differs: " + ", ".join(diffs)
 
 

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["run_child", "REPO_ROOT"]
+__all__ = ["child_env", "run_child", "REPO_ROOT"]
 
 #: The folder that holds the ``benchmarks`` package (put on the child's PYTHONPATH).
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +24,19 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 def _tail(text: str, n: int = 2000) -> str:
     text = (text or "").strip()
     return text if len(text) <= n else "..." + text[-n:]
+
+
+def child_env(first_on_path: Path | None = None) -> tuple[dict, str | None]:
+    """Environment and working folder for a child: this repository (after ``first_on_path``, if given) on its path.
+
+    A child started with ``-m`` or ``-c`` puts its working folder first on
+    ``sys.path``, before ``PYTHONPATH``: a child that must import another
+    checkout's ``dfexplore`` therefore also runs in that checkout's folder.
+    """
+    env = dict(os.environ)
+    first = str(first_on_path) if first_on_path is not None else None
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (first, str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    return env, first
 
 
 def run_child(spec: dict, timeout: float | None = None, first_on_path: Path | None = None) -> dict:
@@ -36,9 +49,9 @@ def run_child(spec: dict, timeout: float | None = None, first_on_path: Path | No
     timeout : float, optional
         Seconds before the child is killed.
     first_on_path : Path, optional
-        A folder put before this repository on the child's ``PYTHONPATH``:
-        another checkout whose ``dfexplore`` (and ``benchmarks.worker``, if
-        it has one) the child imports instead (``--baseline``).
+        Another checkout whose ``dfexplore`` (and ``benchmarks.worker``, if
+        it has one) the child imports instead of this one's (``--baseline``):
+        see :func:`child_env`.  ``spec``'s paths must then be absolute.
 
     Returns
     -------
@@ -46,14 +59,12 @@ def run_child(spec: dict, timeout: float | None = None, first_on_path: Path | No
         The worker's result; on any failure ``{"ok": False, "error": ...}``
         (the child's stderr tail in ``stderr``).
     """
-    env = dict(os.environ)
-    first = str(first_on_path) if first_on_path is not None else None
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (first, str(REPO_ROOT), env.get("PYTHONPATH")) if p)
+    env, cwd = child_env(first_on_path)
     with tempfile.TemporaryDirectory(prefix="dfexplore-bench-") as tmp:
         out = Path(tmp) / "result.json"
         cmd = [sys.executable, "-m", "benchmarks.worker", json.dumps(spec), str(out)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=cwd)
         except subprocess.TimeoutExpired:
             return {"ok": False, "method": spec.get("method"), "error": f"timed out after {timeout:g} s"}
         if out.is_file():

@@ -144,6 +144,7 @@ def test_same_result_names_each_difference():
     a = _run(300, 1.0, 100, verdict="FAKE", basis="face", face_frames=290, probability=0.81, n_scores=289)
     assert same_result(a, dict(a, seconds=9.0, rss_mb=1.0)) == "same"  # time and memory are not results
     assert same_result(a, dict(a, verdict="REAL", probability=0.5)) == "differs: verdict FAKE vs REAL, probability 0.81 vs 0.5"
+    assert same_result(a, dict(a, probability=0.8100001)) == "differs: probability 0.81 vs 0.8100001"
 
 
 def test_baseline_is_a_folder_with_dfexplore_or_a_git_revision(tmp_path):
@@ -182,28 +183,43 @@ def test_table_compares_with_the_baseline():
 
 
 def test_baseline_and_repeat_run_end_to_end(tmp_path):
+    import shutil
+
     from dfexplore.sample import make_sample_dataset
 
     data = make_sample_dataset(tmp_path / "data", n_real=1, n_fake=1, n_frames=8)
+    # A baseline that differs visibly: this dfexplore without the frame model by default.
+    base = tmp_path / "base"
+    shutil.copytree(REPO / "dfexplore", base / "dfexplore", ignore=shutil.ignore_patterns("__pycache__"))
+    analysis = base / "dfexplore" / "analysis.py"
+    source = analysis.read_text()
+    assert source.count('frame_model: FrameModel | str | None = "default"') == 1
+    analysis.write_text(source.replace('frame_model: FrameModel | str | None = "default"',
+                                       'frame_model: FrameModel | str | None = "none"'))
     raw = tmp_path / "raw.json"
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", str(data), "--methods", "dfexplore", "--clips", "synth_astronaut_real_00",
-         "--baseline", str(REPO), "--repeat", "2", "--markdown", "--json", str(raw)],
+         "--baseline", str(base), "--repeat", "2", "--markdown", "--json", str(raw)],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     cols, rows = _table(proc.stdout)
     assert [r[0] for r in rows] == ["synth_astronaut_real_00.mp4", "TOTAL (1 clip)"]
     row = dict(zip(cols, rows[0]))
-    assert row["dfexplore result vs baseline"] == "same"  # the same code on both sides
+    saved = json.loads(raw.read_text())
+    runs = saved["results"]["synth_astronaut_real_00.mp4"]
+    assert runs["dfexplore"]["frame_crops"] > 0 and runs["baseline"]["frame_crops"] == 0  # the baseline's code ran
+    assert row["dfexplore result vs baseline"] == (
+        f"differs: probability {runs['dfexplore']['probability']:.4g} vs None, "
+        f"frame_crops {runs['dfexplore']['frame_crops']} vs 0"
+    )
     assert _number(row["baseline s"]) > 0 and _number(row["dfexplore/baseline time"]) > 0
     assert "ran 2 times, in 2 rounds" in proc.stdout and "the same result in every round" in proc.stdout
     # Round 1: dfexplore, baseline; round 2 the other way round.
     order = re.findall(r"\] (\w+) on synth_astronaut_real_00", proc.stderr)
     assert order == ["dfexplore", "baseline", "baseline", "dfexplore"]
-    saved = json.loads(raw.read_text())
-    assert saved["repeat"] == 2 and str(REPO.resolve()) in saved["baseline"]
-    assert len(saved["results"]["synth_astronaut_real_00.mp4"]["baseline"]["seconds_all"]) == 2
+    assert saved["repeat"] == 2 and str(base.resolve()) in saved["baseline"]
+    assert len(runs["baseline"]["seconds_all"]) == 2
 
 
 def test_a_long_clip_is_the_same_packets_played_again(make_clip, tmp_path):
