@@ -109,7 +109,7 @@ def same_result(a: dict, b: dict) -> str:
 
 
 def median_run(runs: list[dict]) -> dict:
-    """One result for repeated runs of one (clip, method): the median seconds and the median peak RSS.
+    """One result for repeated runs of one (clip, method): the median seconds, CPU seconds and peak RSS.
 
     The other fields come from the first run.  A failed run makes the result
     that failure.  ``repeats`` holds the count, ``seconds_all`` and
@@ -126,6 +126,8 @@ def median_run(runs: list[dict]) -> dict:
     rss = [float(r["rss_mb"]) for r in runs]
     out.update(seconds=statistics.median(seconds), rss_mb=statistics.median(rss), repeats=len(runs),
                seconds_all=seconds, rss_all=rss)
+    if all(r.get("cpu_s") is not None for r in runs):
+        out["cpu_s"] = statistics.median(float(r["cpu_s"]) for r in runs)
     changed = {same_result(runs[0], r) for r in runs[1:]} - {"same"}
     if changed:
         out["unstable"] = "; ".join(sorted(changed))

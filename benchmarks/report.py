@@ -164,7 +164,7 @@ def build_table(
                 f"{m} RSS MB est. whole clip"
             ]
         else:
-            cols += [f"{m} s", f"{m} fps", f"{m} peak RSS MB"]
+            cols += [f"{m} s", f"{m} CPU s", f"{m} fps", f"{m} peak RSS MB"]
     ratios = []
     if "floor" in methods and "dfexplore" in methods:
         ratios.append(("dfexplore", "floor"))
@@ -193,7 +193,8 @@ def build_table(
     errors: list[str] = []
     any_prefix = False
     resized_total = [0, 0]
-    totals = {m: {"frames": 0, "seconds": 0.0, "measured": 0, "rss": 0.0, "rss_est": 0.0, "n": 0} for m in methods}
+    totals = {m: {"frames": 0, "seconds": 0.0, "measured": 0, "rss": 0.0, "rss_est": 0.0, "n": 0,
+                  "cpu": 0.0, "cpu_n": 0} for m in methods}
     pair_totals = {pair: [0.0, 0.0] for pair in ratios}
     verdict_counts = {m: {} for m in methods}
     agree = [0, 0]  # seed == dfexplore, compared
@@ -232,6 +233,12 @@ def build_table(
             row[f"{m} s"] = _sec(t.seconds) + mark
             row[f"{m} fps"] = _fps(t.fps)
             row[f"{m} peak RSS MB"] = _mb(t.rss) + mark
+            if f"{m} CPU s" in cols:
+                cpu = r.get("cpu_s")
+                row[f"{m} CPU s"] = "?" if cpu is None else _sec(float(cpu))  # a baseline's worker may not measure it
+                if cpu is not None:
+                    totals[m]["cpu"] += float(cpu)
+                    totals[m]["cpu_n"] += 1
             tot = totals[m]
             tot["n"] += 1
             tot["frames"] += total or t.measured
@@ -333,6 +340,8 @@ def build_table(
         row[f"{m} s"] = _sec(tot["seconds"]) + (PREFIX_MARK if any_p else "")
         row[f"{m} fps"] = _fps(tot["frames"] / tot["seconds"]) if tot["seconds"] > 0 else "?"
         row[f"{m} peak RSS MB"] = _mb(tot["rss"]) + " (max)"
+        if f"{m} CPU s" in cols:
+            row[f"{m} CPU s"] = _sec(tot["cpu"]) if tot["cpu_n"] == tot["n"] else "?"
         if m in SEED_METHODS:
             row[f"{m} frames measured"] = str(tot["measured"])
             row[f"{m} RSS MB est. whole clip"] = _mb(tot["rss_est"]) + " (max)"
@@ -359,7 +368,9 @@ def build_table(
         "per-video work only; library imports, building dfexplore's detector and one warm-up call each of "
         "SSIM and Haar detection on dummy data came first and are not timed (the seed builds its own Haar "
         "cascade inside get_frames_zoomed, as it did, so that is timed). The launcher reads each clip once "
-        "before its runs, so all methods find it in the page cache. fps = frames processed / seconds. Peak RSS: "
+        "before its runs, so all methods find it in the page cache. fps = frames processed / seconds. CPU s: user "
+        "plus system CPU time of all the child's threads over the same span (resource.getrusage), so CPU s / s is "
+        "how many cores a method kept busy on average. Peak RSS: "
         "resource.getrusage(RUSAGE_SELF).ru_maxrss of the child at the end, in MiB, which includes "
         "everything the child loaded (Python, NumPy, OpenCV; TensorFlow for the seed)."
     )

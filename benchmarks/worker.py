@@ -8,6 +8,8 @@ object (never to stdout, which libraries may write to):
 * ``ok``: false with ``error`` and ``traceback`` when the run failed;
 * ``setup_s``: imports and preparation (not part of ``seconds``);
 * ``seconds``: :func:`time.perf_counter` around the per-video work only;
+* ``cpu_s``: user plus system CPU time of all the process's threads over
+  the same span (``resource.getrusage``);
 * ``rss_mb``: ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` at the end, in MiB
   -- the peak resident memory of this process, everything it loaded included
   (Python, OpenCV, TensorFlow ...);
@@ -33,6 +35,12 @@ from pathlib import Path
 def maxrss_mb() -> float:
     """Peak resident set size of this process, MiB (``ru_maxrss`` is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def cpu_seconds() -> float:
+    """User plus system CPU time of this process so far, all threads, seconds."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def vm_hwm_mb() -> float | None:
@@ -73,13 +81,16 @@ def run_spec(spec: dict) -> dict:
     setup_s = time.perf_counter() - t
     rss_setup = maxrss_mb()
 
+    cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     out = run(path)
     seconds = time.perf_counter() - t0
+    cpu_s = cpu_seconds() - cpu0
 
     out.update(
         method=spec["method"],
         seconds=seconds,
+        cpu_s=cpu_s,
         setup_s=setup_s,
         rss_mb=maxrss_mb(),
         rss_after_setup_mb=rss_setup,

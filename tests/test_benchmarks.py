@@ -5,6 +5,7 @@ targets live in the benchmark's output, never in unit tests."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -127,9 +128,10 @@ def test_clips_are_selected_by_name_or_stem_in_the_folders_order():
 def test_repeated_runs_give_the_median_and_say_when_results_differ():
     from benchmarks.ab import median_run
 
-    runs = [_run(300, s, rss, verdict="FAKE", probability=0.7) for s, rss in ((3.0, 200), (1.0, 240), (2.0, 210))]
+    runs = [_run(300, s, rss, verdict="FAKE", probability=0.7, cpu_s=c)
+            for s, rss, c in ((3.0, 200, 5.0), (1.0, 240, 2.0), (2.0, 210, 3.5))]
     m = median_run(runs)
-    assert (m["seconds"], m["rss_mb"], m["repeats"]) == (2.0, 210, 3)
+    assert (m["seconds"], m["cpu_s"], m["rss_mb"], m["repeats"]) == (2.0, 3.5, 210, 3)
     assert m["seconds_all"] == [3.0, 1.0, 2.0] and "unstable" not in m
     assert median_run(runs[:1]) is runs[0]
     runs[2]["probability"] = 0.75
@@ -175,7 +177,12 @@ def test_table_compares_with_the_baseline():
         "a.mp4": {"dfexplore": _run(300, 3.0, 120, **dfx), "baseline": _run(300, 4.0, 150, **dfx)},
         "b.mp4": {"dfexplore": _run(300, 2.0, 120, **dfx), "baseline": _run(300, 2.0, 110, **dict(dfx, probability=0.6))},
     }
+    results["a.mp4"]["dfexplore"]["cpu_s"] = 5.0
+    results["b.mp4"]["dfexplore"]["cpu_s"] = 3.5
+    results["a.mp4"]["baseline"]["cpu_s"] = 6.0  # b.mp4's baseline (an older worker) did not measure it
     t = build_table(clips, results, ["dfexplore", "baseline"], baseline="git revision X")
+    assert t.column("dfexplore CPU s") == ["5.00", "3.50", "8.50"]
+    assert t.column("baseline CPU s") == ["6.00", "?", "?"]
     assert t.column("dfexplore/baseline time") == ["0.75x", "1.00x", "0.83x"]
     assert t.column("baseline peak RSS MB")[:2] == ["150", "110"]
     assert t.column("dfexplore result vs baseline")[:2] == ["same", "differs: probability 0.8 vs 0.6"]
@@ -318,7 +325,7 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     clip = dict(zip(cols, rows[0]))
     assert clip["resolution"] == "384x288" and clip["frames"] == "8" and clip["seed frames measured"] == "5"
     assert clip["seed s"].endswith("†")  # extrapolated from the 5-frame prefix
-    for col in ("floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore fps",
+    for col in ("floor fps", "floor peak RSS MB", "dfexplore s", "dfexplore CPU s", "dfexplore fps",
                 "dfexplore peak RSS MB", "seed s", "seed fps", "seed peak RSS MB",
                 "pyav fps", "dfexplore/floor time", "dfexplore/pyav time", "seed/dfexplore time"):
         assert _number(clip[col]) > 0, col
@@ -338,6 +345,7 @@ def test_harness_runs_all_methods_on_a_tiny_clip(tmp_path):
     # the table may round 8 tiny frames' decode to "0.00"
     assert results["pyav"]["seconds"] > 0 and results["floor"]["seconds"] > 0
     assert results["dfexplore"]["frames_measured"] == 8
+    assert 0 < results["dfexplore"]["cpu_s"] < results["dfexplore"]["seconds"] * (os.cpu_count() or 1) + 0.05
     assert results["seed"]["rss_mb"] > results["seed"]["rss_after_setup_mb"] * 0.99  # measured at the end
 
 
