@@ -125,6 +125,13 @@ def test_clips_are_selected_by_name_or_stem_in_the_folders_order():
         select_clips(clips, ["a", "zz"])
 
 
+def test_baseline_needs_the_dfexplore_method(tmp_path, capsys):
+    from benchmarks.cli import main
+
+    assert main([str(tmp_path), "--methods", "floor", "--baseline", "HEAD"]) == 2
+    assert "--baseline compares with the dfexplore method" in capsys.readouterr().err
+
+
 def test_repeated_runs_give_the_median_and_say_when_results_differ():
     from benchmarks.ab import median_run
 
