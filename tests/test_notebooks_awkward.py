@@ -67,13 +67,20 @@ def runs(folders):
 
 #: Run in a child process: execute the notebook argv[1] with nbclient in the folder argv[3], write it to argv[2].
 _RUNNER = """
-import sys, nbformat, nbclient
+import os, shutil, sys, tempfile, nbformat, nbclient
+from jupyter_client.manager import KernelManager
 nb = nbformat.read(sys.argv[1], as_version=4)
 # shutdown_kernel="immediate": once the last cell has run, kill the kernel instead of asking it to shut down
 # (a graceful shutdown once hung for 10 minutes after every cell had run).
 # timeout: no cell takes a minute on these tiny folders; a cell that gets no reply for 5 minutes lost a
 # message between kernel and client (seen once: both idle in epoll) and the run is retried (exit 4).
-client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", shutdown_kernel="immediate",
+# transport="ipc": the kernel's sockets are files in a folder of this run's own, not TCP ports; two runs at
+# once once picked the same free port (jupyter_client frees a port before the kernel binds it) and one kernel
+# never started ("Address already in use", then "Kernel didn't respond").  The path is absolute because the
+# kernel runs in the notebooks folder, not in this process's working folder.
+sockets = tempfile.mkdtemp(prefix="dfexplore-kernel-")
+km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+client = nbclient.NotebookClient(nb, km=km, timeout=300, kernel_name="python3", shutdown_kernel="immediate",
                                  resources={"metadata": {"path": sys.argv[3]}})
 try:
     client.execute()
@@ -83,8 +90,14 @@ except nbclient.exceptions.CellExecutionError as exc:
 except TimeoutError as exc:  # nbclient's CellTimeoutError is one
     sys.stderr.write(f"no reply from the kernel: {exc}"[:500])
     sys.exit(4)
+except RuntimeError as exc:  # the kernel did not start: try a fresh one
+    if "didn't respond" not in str(exc):
+        raise
+    sys.stderr.write(f"the kernel did not start: {exc}"[:500])
+    sys.exit(4)
 finally:
     nbformat.write(nb, sys.argv[2])
+    shutil.rmtree(sockets, ignore_errors=True)
 """
 
 
@@ -96,7 +109,7 @@ def _execute(notebook: Path, folder: str, data: Path, root: Path):
     work.mkdir(parents=True, exist_ok=True)
     source, executed = work / "in.ipynb", work / "out.ipynb"
     nbformat.write(_with_overrides(nbformat.read(notebook, as_version=4)), source)
-    for attempt in (1, 2):  # a second, fresh kernel only when the first lost a reply (exit 4)
+    for attempt in (1, 2):  # a second, fresh kernel only when the first lost a reply or did not start (exit 4)
         try:
             done = subprocess.run([sys.executable, "-c", _RUNNER, str(source), str(executed), str(NOTEBOOKS_DIR)],
                                   env=env, capture_output=True, text=True, timeout=900)
