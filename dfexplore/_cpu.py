@@ -34,10 +34,10 @@ def decoder_threads(reserved: int = 0) -> int:
         Cores the caller keeps busy itself while frames are decoded on a
         background thread.  :func:`dfexplore.analysis.analyze_video` reserves
         one: on the 2-core machine a single decoder thread instead of two
-        analysed the 14 test clips in the same time (1.42x-1.43x OpenCV's
-        decode-only time against 1.40x-1.44x, two benchmark runs each,
-        alternating), used 3-9% less CPU time on four clips (one-off script)
-        and peaked 10-23 MB lower on the 1080p clips (run 7).  Not measured
-        on machines with more cores.
+        analysed the 14 test clips with the same results in the same time
+        (1.00x, 0.96x-1.05x per clip) and peaked 7-17 MB lower on the 720p
+        and 1080p clips (``docs/performance.md``, run 9: ``make bench
+        BENCH_ARGS="--methods dfexplore --baseline 239e9e8^ --repeat 3"``).
+        Not measured on machines with more cores.
     """
     return max(1, min(usable_cores() - reserved, MAX_DECODER_THREADS))

@@ -33,11 +33,13 @@ Buffers under the threshold still come from the heaps: the planes of a 720p
 4:4:4 frame (0.9 MB each) among them.  When a video's decoder has closed and
 its frames are gone, :func:`release_free_memory` hands the heaps' free pages
 back (``malloc_trim``), so that what the analysis allocates after decoding
-(the frame model's activations) does not come on top of them: where a
-clip's peak came at that end, the 720p FaceForensics++ clips and the 360p-480p
-ones, the process peaked 15-29 MB lower (two alternating runs each with
-and without, ``docs/performance.md``, run 6); on the 1080p clips, whose peak
-comes while decoding, it changed nothing.
+(the frame model's activations) does not come on top of them.  With the
+analysis's last frame dropped first, this lowered the peaks of the 720p
+FaceForensics++ clips by 23-26 MB and of the 360p-480p clips with a face by
+11-17 MB, with the same results in 1.02x the time; the 1080p clips, whose
+peak mostly comes while decoding, by 1-14 MB (``docs/performance.md``,
+run 12: the benchmark's ``--baseline`` on a copy of ``dfexplore/`` without
+those two lines, three runs each).
 """
 
 from __future__ import annotations
